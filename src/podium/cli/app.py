@@ -1,0 +1,71 @@
+"""``podium`` commands. Each parses arguments, calls a library function and reports.
+
+Errors in user input print one line and exit with code 2; ``-v`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from podium.exceptions import PodiumError
+
+__all__ = ["app", "main", "project_root"]
+
+app = typer.Typer(
+    name="podium",
+    help="Win Kaggle-style competitions: one fold assignment, leak-free CV, MLflow runs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+_state = {"verbose": False}
+
+
+def project_root() -> Path:
+    """The folder holding ``competitions/`` (or ``pyproject.toml``): cwd or an ancestor."""
+    env = os.environ.get("PODIUM_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for d in (here, *here.parents):
+        if (d / "competitions").is_dir() or (d / "pyproject.toml").is_file():
+            return d
+    return here
+
+
+def fail(exc: BaseException) -> None:
+    """Print one line (traceback with -v) and exit 2."""
+    if _state["verbose"]:
+        traceback.print_exception(exc, file=sys.stderr)
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    err.print(f"[bold red]error:[/] {msg}", markup=True, highlight=False)
+    raise typer.Exit(code=2)
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show tracebacks.")] = False,
+) -> None:
+    _state["verbose"] = verbose
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from podium.cli import commands  # noqa: F401  (registers the commands)
+    from podium.logging import configure
+
+    configure()
+    try:
+        app()
+    except PodiumError as exc:  # pragma: no cover - commands catch their own
+        fail(exc)

@@ -1,0 +1,170 @@
+"""The commands: ``run``, ``runs``, ``validate``, ``new``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from podium.cli.app import app, err, fail, out, project_root
+from podium.cli.progress import FoldReporter
+from podium.exceptions import PodiumError
+
+CompetitionArg = Annotated[
+    str, typer.Argument(help="A competition name under competitions/, or a path to its folder.")
+]
+PipelineOpt = Annotated[
+    str | None,
+    typer.Option("--pipeline", "-p", help="Pipeline name in pipelines/ (or a YAML path)."),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override one config key: key.path=value (repeatable)."),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Folder with the data files (else $PODIUM_DATA_DIR/<name>)."),
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Replace the competition seed.")]
+
+
+@app.command()
+def run(
+    competition: CompetitionArg,
+    pipeline: PipelineOpt = None,
+    set_: SetOpt = None,
+    data_dir: DataDirOpt = None,
+    seed: SeedOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Submission path (default: under the competition)."),
+    ] = None,
+) -> None:
+    """Cross-validate the pipeline, log the run to MLflow and write a submission."""
+    from podium.runner import run_competition
+
+    reporter = FoldReporter(err)
+    try:
+        with reporter:
+            outcome = run_competition(
+                competition,
+                root=project_root(),
+                pipeline=pipeline,
+                overrides=tuple(set_ or ()),
+                seed=seed,
+                data_dir=data_dir,
+                output=output,
+                on_start=reporter.start,
+                on_fold=reporter.fold,
+                on_model=reporter.model,
+            )
+    except PodiumError as exc:
+        fail(exc)
+    res = outcome.result
+    metric = outcome.plan.metric.name
+    out.print(
+        f"CV {metric} = {res.cv_mean:.5f} ± {res.cv_std:.5f} ({res.chosen}); "
+        f"run {outcome.run_name} ({outcome.run_id})"
+    )
+    out.print(f"submission: {outcome.submission}")
+
+
+@app.command()
+def validate(
+    competition: CompetitionArg,
+    pipeline: PipelineOpt = None,
+    set_: SetOpt = None,
+    data_dir: DataDirOpt = None,
+    seed: SeedOpt = None,
+) -> None:
+    """Check config and data and build the folds, without training."""
+    from podium.runner import plan_run
+
+    try:
+        plan = plan_run(
+            competition,
+            root=project_root(),
+            pipeline=pipeline,
+            overrides=tuple(set_ or ()),
+            seed=seed,
+            data_dir=data_dir,
+        )
+    except PodiumError as exc:
+        fail(exc)
+    d, cfg, folds = plan.data, plan.cfg, plan.folds
+    out.print(f"competition {cfg.competition.name}: config {cfg.competition_file} ok")
+    models = ", ".join(plan.models)
+    out.print(f"pipeline {cfg.pipeline_name}: {cfg.pipeline_file} ok; models: {models}")
+    out.print(
+        f"data {d.data_dir}: train {d.train.shape[0]}x{d.train.shape[1]}, "
+        f"test {d.test.shape[0]} rows, fingerprint {d.fingerprint}"
+    )
+    out.print(f"folds: {folds.scheme}, {folds.n_splits} splits, fingerprint {folds.fingerprint}")
+
+
+@app.command()
+def runs(
+    competition: CompetitionArg,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many runs.")] = 20,
+) -> None:
+    """List past runs from MLflow: name, CV mean ± std, models, duration, submission."""
+    from podium.config import load_config
+    from podium.runner import make_tracker
+
+    try:
+        root = project_root()
+        cfg = load_config(competition, root=root)
+        summaries = make_tracker(cfg, root).list_runs(max_results=limit)  # type: ignore[attr-defined]
+    except PodiumError as exc:
+        fail(exc)
+    if not summaries:
+        err.print(f"no runs yet for {cfg.competition.name}")
+        return
+    table = Table(title=f"runs of {cfg.competition.name}")
+    for col in ("run", "status", "CV", "models", "duration", "submission"):
+        table.add_column(col)
+    for s in summaries:
+        cv = "-" if s.cv_mean is None else f"{s.cv_mean:.5f} ± {(s.cv_std or 0):.5f}"
+        dur = "-" if s.duration_s is None else f"{s.duration_s:.0f}s"
+        table.add_row(s.name, s.status, cv, ",".join(s.models), dur, s.submission or "-")
+    out.print(table)
+
+
+_COMPETITION_TEMPLATE = """\
+# {name}: declare the competition once. Paths are relative to the data folder
+# (--data-dir, $PODIUM_DATA_DIR/{name}/, or competitions/{name}/data/).
+name: {name}
+description: ""
+data:
+  train: train.csv
+  test: test.csv
+  sample_submission: sample_submission.csv
+  id: id              # null when ids are the test row index
+  target: target
+task: binary          # binary | multiclass | regression
+metric: roc_auc       # roc_auc logloss accuracy f1 | rmse rmsle mae
+cv: {{scheme: stratified_kfold, n_splits: 5, shuffle: true}}
+seed: 42
+pipeline: baseline
+overrides: {{}}
+submission: {{id: id, target: target, kind: probability}}
+tracking: {{experiment: {name}}}
+"""
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Name of the new competition.")],
+) -> None:
+    """Scaffold competitions/NAME/ with a competition.yaml to edit."""
+    root = project_root()
+    folder = root / "competitions" / name
+    if folder.exists():
+        fail(PodiumError(f"{folder} already exists"))
+    if not name.replace("_", "").replace("-", "").isalnum():
+        fail(PodiumError(f"competition name {name!r}: use letters, digits, '_' or '-'"))
+    (folder / "data").mkdir(parents=True)
+    (folder / "competition.yaml").write_text(_COMPETITION_TEMPLATE.format(name=name))
+    out.print(f"created {folder / 'competition.yaml'}; put the data files in {folder / 'data'}")

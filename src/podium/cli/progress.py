@@ -1,0 +1,64 @@
+"""Fold-by-fold reporting: a progress bar on a terminal, one summary line per fold."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+__all__ = ["FoldReporter"]
+
+
+class FoldReporter:
+    """Prints ``model fold k/n metric=... best_iter=... 1.2s`` lines, with a bar on a TTY."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress: Progress | None = None
+        self.task: Any = None
+        self.metric = "score"
+
+    def __enter__(self) -> FoldReporter:
+        if self.console.is_terminal:
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def start(self, plan: Any, run_name: str) -> None:
+        self.metric = plan.metric.name
+        n = plan.folds.n_splits * len(plan.models)
+        self.console.print(
+            f"run {run_name}: {len(plan.models)} model(s) x {plan.folds.n_splits} folds "
+            f"({plan.folds.scheme}, folds {plan.folds.fingerprint})"
+        )
+        if self.progress is not None:
+            self.task = self.progress.add_task("training", total=n)
+
+    def fold(self, name: str, fr: Any, n_folds: int) -> None:
+        it = f" best_iter={fr.best_iteration}" if fr.best_iteration is not None else ""
+        self.console.print(
+            f"{name} fold {fr.fold + 1}/{n_folds} {self.metric}={fr.score:.5f}{it} "
+            f"{fr.fit_seconds + fr.predict_seconds:.1f}s"
+        )
+        if self.progress is not None:
+            self.progress.advance(self.task)
+
+    def model(self, res: Any) -> None:
+        self.console.print(
+            f"{res.name}: CV {res.metric}={res.cv_mean:.5f}±{res.cv_std:.5f} {res.seconds:.1f}s"
+        )

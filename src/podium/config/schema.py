@@ -1,0 +1,251 @@
+"""Pydantic models of the two config files.
+
+``competitions/<name>/competition.yaml`` declares a competition once; ``pipelines/<name>.yaml``
+declares stages and models, reusable across competitions. Unknown keys are errors with a
+"did you mean" hint.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from podium.exceptions import did_you_mean
+from podium.metrics import METRICS
+
+__all__ = [
+    "CompetitionConfig",
+    "CVSpec",
+    "DataSpec",
+    "EarlyStoppingSpec",
+    "EnsembleSpec",
+    "ModelSpec",
+    "PipelineConfig",
+    "StageSpec",
+    "SubmissionSpec",
+    "TrackingSpec",
+    "CV_SCHEMES",
+    "TASKS",
+]
+
+TASKS = ("binary", "multiclass", "regression")
+CV_SCHEMES = (
+    "kfold",
+    "stratified_kfold",
+    "group_kfold",
+    "stratified_group_kfold",
+    "time",
+    "fold_column",
+)
+
+
+class _Strict(BaseModel):
+    """Base: frozen, unknown keys rejected with the closest known key suggested."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = set(cls.model_fields)
+            for key in data:
+                if key not in known:
+                    raise ValueError(f"unknown key {key!r}{did_you_mean(str(key), known)}")
+        return data
+
+
+class DataSpec(_Strict):
+    """Data files (relative to the data folder) and the columns that matter."""
+
+    train: str = "train.csv"
+    test: str = "test.csv"
+    sample_submission: str = "sample_submission.csv"
+    id: str | None = None
+    target: str
+    drop: list[str] = Field(default_factory=list)
+
+
+class CVSpec(_Strict):
+    """The validation scheme. One fold assignment per run is built from it."""
+
+    scheme: str = "stratified_kfold"
+    n_splits: int = 5
+    shuffle: bool = True
+    groups: str | None = None
+    time: str | None = None
+    gap: int = 0
+    fold_column: str | None = None
+
+    @field_validator("scheme")
+    @classmethod
+    def _known_scheme(cls, v: str) -> str:
+        if v not in CV_SCHEMES:
+            raise ValueError(f"unknown cv scheme {v!r}{did_you_mean(v, CV_SCHEMES)}")
+        return v
+
+    @field_validator("n_splits")
+    @classmethod
+    def _min_splits(cls, v: int) -> int:
+        if v < 2:
+            raise ValueError(f"must be >= 2, got {v}")
+        return v
+
+    @field_validator("gap")
+    @classmethod
+    def _gap(cls, v: int) -> int:
+        if v < 0:
+            raise ValueError(f"must be >= 0, got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _columns_for_scheme(self) -> CVSpec:
+        needs = {
+            "group_kfold": "groups",
+            "stratified_group_kfold": "groups",
+            "time": "time",
+            "fold_column": "fold_column",
+        }
+        key = needs.get(self.scheme)
+        if key and getattr(self, key) is None:
+            raise ValueError(f"scheme {self.scheme!r} needs cv.{key} (a column name)")
+        return self
+
+
+class SubmissionSpec(_Strict):
+    """Column names and the kind of values the competition accepts."""
+
+    id: str = "Id"
+    target: str
+    kind: Literal["probability", "label", "value"] = "probability"
+
+
+class TrackingSpec(_Strict):
+    """Where runs go. ``uri`` None means ``$MLFLOW_TRACKING_URI`` or ``<root>/mlruns``."""
+
+    uri: str | None = None
+    experiment: str | None = None
+
+
+class CompetitionConfig(_Strict):
+    """``competitions/<name>/competition.yaml``."""
+
+    name: str
+    description: str = ""
+    data: DataSpec
+    task: Literal["binary", "multiclass", "regression"]
+    metric: str
+    cv: CVSpec = Field(default_factory=CVSpec)
+    seed: int = 42
+    pipeline: str = "baseline"
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    pipeline_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    submission: SubmissionSpec
+    tracking: TrackingSpec = Field(default_factory=TrackingSpec)
+    plugins: str | None = None
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, v: str) -> str:
+        if v not in METRICS:
+            raise ValueError(f"unknown metric {v!r}{did_you_mean(v, METRICS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _metric_fits_task(self) -> CompetitionConfig:
+        if self.task not in METRICS[self.metric].tasks:
+            fits = sorted(n for n, m in METRICS.items() if self.task in m.tasks)
+            raise ValueError(
+                f"metric {self.metric!r} does not fit task {self.task!r}; "
+                f"use one of: {', '.join(fits)}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _submission_kind_fits_task(self) -> CompetitionConfig:
+        kind = self.submission.kind
+        if (self.task == "regression") != (kind == "value"):
+            want = "value" if self.task == "regression" else "probability or label"
+            raise ValueError(
+                f"submission.kind {kind!r} does not fit task {self.task!r}; use {want}"
+            )
+        return self
+
+
+class StageSpec(_Strict):
+    """One stage: a registry name (``use``) and its parameters."""
+
+    name: str
+    use: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class EarlyStoppingSpec(_Strict):
+    """Early stopping on a holdout cut from the training part of each fold."""
+
+    rounds: int = 100
+    holdout: float = 0.1
+
+    @field_validator("rounds")
+    @classmethod
+    def _rounds(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError(f"must be >= 1, got {v}")
+        return v
+
+    @field_validator("holdout")
+    @classmethod
+    def _holdout(cls, v: float) -> float:
+        if not 0.0 < v < 0.5:
+            raise ValueError(f"must be in (0, 0.5), got {v}")
+        return v
+
+
+class ModelSpec(_Strict):
+    """A model: registry name, parameters, and the stages only this model needs."""
+
+    use: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    stages: list[StageSpec] = Field(default_factory=list)
+    early_stopping: EarlyStoppingSpec | None = None
+    test_predictions: Literal["fold_mean", "refit"] | None = None
+
+
+class EnsembleSpec(_Strict):
+    """How the models' predictions become one submission.
+
+    ``best``: the model with the best CV. ``mean``: the plain average of all models'
+    predictions (no weights are fit, so its CV is honest as it stands).
+    """
+
+    method: Literal["best", "mean"] = "best"
+
+
+class PipelineConfig(_Strict):
+    """``pipelines/<name>.yaml``: shared stages, then one or more models."""
+
+    description: str = ""
+    ensemble: EnsembleSpec = Field(default_factory=EnsembleSpec)
+    target_transform: Literal["none", "log1p"] = "none"
+    stages: list[StageSpec] = Field(default_factory=list)
+    models: dict[str, ModelSpec]
+    test_predictions: Literal["fold_mean", "refit"] = "fold_mean"
+    n_jobs: int | None = None
+
+    @field_validator("models")
+    @classmethod
+    def _at_least_one(cls, v: dict[str, ModelSpec]) -> dict[str, ModelSpec]:
+        if not v:
+            raise ValueError("needs at least one model")
+        return v
+
+    @field_validator("stages")
+    @classmethod
+    def _unique_stage_names(cls, v: list[StageSpec]) -> list[StageSpec]:
+        seen: set[str] = set()
+        for s in v:
+            if s.name in seen:
+                raise ValueError(f"stage name {s.name!r} is used twice")
+            seen.add(s.name)
+        return v

@@ -1,0 +1,30 @@
+"""The engine: cross-validation on the run's folds, and runs of whole pipelines."""
+
+from podium.engine.build import build_all, build_chain, build_model, default_registry
+from podium.engine.cv_loop import holdout_split, run_cv
+from podium.engine.experiment import (
+    ExperimentResult,
+    Plan,
+    encode_target,
+    make_folds,
+    prepare,
+    run_models,
+)
+from podium.engine.result import CVResult, FoldResult
+
+__all__ = [
+    "CVResult",
+    "ExperimentResult",
+    "FoldResult",
+    "Plan",
+    "build_all",
+    "build_chain",
+    "build_model",
+    "default_registry",
+    "encode_target",
+    "holdout_split",
+    "make_folds",
+    "prepare",
+    "run_cv",
+    "run_models",
+]

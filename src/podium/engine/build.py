@@ -1,0 +1,95 @@
+"""Turning validated config into objects: the default registry, stage chains and models."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from podium.config import ModelSpec, ResolvedConfig, StageSpec
+from podium.exceptions import ConfigError
+from podium.models import MODEL_ADAPTERS
+from podium.registry import Registry
+from podium.stages import BUILTIN_STAGES, StageChain
+
+__all__ = ["auto_n_jobs", "default_registry", "build_chain", "build_model", "build_all"]
+
+
+def default_registry() -> Registry:
+    """A fresh registry holding podium's built-in stages and models."""
+    reg = Registry()
+    for name, cls in BUILTIN_STAGES.items():
+        reg.add_stage(name, cls)
+    for name, cls in MODEL_ADAPTERS.items():
+        reg.add_model(name, cls)
+    return reg
+
+
+def _make_stage(spec: StageSpec, registry: Registry, where: str, cfg: ResolvedConfig) -> Any:
+    try:
+        cls = registry.stage(spec.use)
+        return cls(**spec.params)
+    except ConfigError as exc:
+        raise ConfigError(f"{cfg.source_of(where + '.use')}: {where}.use: {exc}") from None
+    except TypeError as exc:
+        raise ConfigError(f"{cfg.source_of(where)}: {where}.params: {exc}") from None
+
+
+def build_chain(
+    stages: list[StageSpec], registry: Registry, prefix: str, cfg: ResolvedConfig
+) -> StageChain:
+    """A chain of freshly constructed stages; names and params checked here."""
+    steps = [(s.name, _make_stage(s, registry, f"{prefix}.{s.name}", cfg)) for s in stages]
+    return StageChain(steps)
+
+
+def auto_n_jobs(n_rows: int, configured: int | None) -> int:
+    """Threads per model: ``n_jobs`` from config, else 1 below 50k rows (thread start-up
+    costs more than it saves on small data: LightGBM fits 5k rows ~7x faster on 1 thread
+    than on 2 here), else every core."""
+    if configured is not None:
+        return max(1, configured)
+    return 1 if n_rows < 50_000 else max(1, os.cpu_count() or 1)
+
+
+def build_model(
+    name: str, spec: ModelSpec, registry: Registry, cfg: ResolvedConfig, *, n_jobs: int = 1
+) -> Any:
+    """A model adapter for ``spec``, validated without data."""
+    where = f"models.{name}"
+    try:
+        cls = registry.model(spec.use)
+    except ConfigError as exc:
+        raise ConfigError(f"{cfg.source_of(where + '.use')}: {where}.use: {exc}") from None
+    model = cls(
+        task=cfg.competition.task,
+        params=dict(spec.params),
+        seed=cfg.competition.seed,
+        n_jobs=n_jobs,
+    )
+    try:
+        model.validate()
+    except ConfigError as exc:
+        raise ConfigError(f"{cfg.source_of(where + '.params')}: {where}: {exc}") from None
+    return model
+
+
+def build_all(
+    cfg: ResolvedConfig, registry: Registry, *, n_rows: int = 0
+) -> dict[str, tuple[StageChain, Any]]:
+    """For each model: the chain (shared stages, then the model's own) and the model."""
+    n_jobs = auto_n_jobs(n_rows, cfg.pipeline.n_jobs)
+    pipe = cfg.pipeline
+    out: dict[str, tuple[StageChain, Any]] = {}
+    names = [s.name for s in pipe.stages]
+    for name, spec in pipe.models.items():
+        for s in spec.stages:
+            if s.name in names:
+                raise ConfigError(
+                    f"{cfg.source_of(f'models.{name}.stages')}: models.{name}.stages.{s.name}: "
+                    "the name is already used by a shared stage"
+                )
+        shared = build_chain(pipe.stages, registry, "stages", cfg)
+        own = build_chain(spec.stages, registry, f"models.{name}.stages", cfg)
+        chain = StageChain(list(shared.steps or []) + list(own.steps or []))
+        out[name] = (chain, build_model(name, spec, registry, cfg, n_jobs=n_jobs))
+    return out

@@ -1,0 +1,179 @@
+"""One competition run: build everything from config, then cross-validate every model.
+
+:func:`prepare` checks config and data and builds the run's one fold assignment without
+training (``podium validate`` stops there); :func:`run_models` trains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from podium.config import ResolvedConfig
+from podium.cv import Folds, build_folds
+from podium.data import CompetitionData
+from podium.engine.build import build_all
+from podium.engine.cv_loop import run_cv
+from podium.engine.result import CVResult, FoldResult
+from podium.exceptions import ConfigError, DataError
+from podium.metrics import Metric, get_metric
+from podium.registry import Registry
+
+__all__ = ["Plan", "ExperimentResult", "prepare", "run_models", "encode_target", "make_folds"]
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """Everything a run needs, checked, before any model trains."""
+
+    cfg: ResolvedConfig
+    data: CompetitionData
+    y: np.ndarray
+    classes: np.ndarray | None
+    folds: Folds
+    metric: Metric
+    models: dict[str, tuple[Any, Any]]
+
+
+@dataclass(frozen=True, eq=False)
+class ExperimentResult:
+    """Every model's CV result and the predictions chosen for the submission."""
+
+    results: dict[str, CVResult]
+    chosen: str
+    oof: np.ndarray
+    test: np.ndarray
+    cv_mean: float
+    cv_std: float
+    fold_scores: list[float]
+
+
+def encode_target(y: pd.Series, task: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Classification labels to ints ``0..k-1`` (sorted classes); regression as floats."""
+    if task == "regression":
+        return y.to_numpy(dtype="float64"), None
+    classes, codes = np.unique(y.to_numpy(), return_inverse=True)
+    return codes.astype("int64"), classes
+
+
+def make_folds(cfg: ResolvedConfig, data: CompetitionData, y: np.ndarray) -> Folds:
+    """The run's one fold assignment, from ``cfg.competition.cv``."""
+    comp = cfg.competition
+    cv = comp.cv
+
+    def column(name: str | None) -> np.ndarray | None:
+        return None if name is None else data.cv_columns[name].to_numpy()
+
+    try:
+        return build_folds(
+            cv.scheme,
+            n_rows=len(data.train),
+            n_splits=cv.n_splits,
+            seed=comp.seed,
+            shuffle=cv.shuffle,
+            y=y,
+            task=comp.task,
+            groups=column(cv.groups),
+            time=column(cv.time),
+            gap=cv.gap,
+            fold_column=column(cv.fold_column),
+        )
+    except (ConfigError, DataError) as exc:
+        raise type(exc)(f"{cfg.source_of('cv')}: cv: {exc}") from None
+
+
+def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> Plan:
+    """Check names, build folds and models; nothing is trained.
+
+    Raises:
+        ConfigError, DataError: anything that would make the run fail before training.
+    """
+    comp = cfg.competition
+    metric = get_metric(comp.metric, comp.task)
+    if cfg.pipeline.target_transform == "log1p":
+        if comp.task != "regression":
+            raise ConfigError(
+                f"{cfg.source_of('target_transform')}: target_transform: log1p needs a "
+                f"regression task, got {comp.task!r}"
+            )
+        if (data.y <= -1).any():
+            raise DataError(f"target {comp.data.target!r}: log1p needs values > -1")
+    y, classes = encode_target(data.y, comp.task)
+    folds = make_folds(cfg, data, y)
+    models = build_all(cfg, registry, n_rows=len(data.train))
+    return Plan(
+        cfg=cfg, data=data, y=y, classes=classes, folds=folds, metric=metric, models=models
+    )
+
+
+def _cv_column(plan: Plan, name: str | None) -> np.ndarray | None:
+    return None if name is None else plan.data.cv_columns[name].to_numpy()
+
+
+def run_models(
+    plan: Plan,
+    *,
+    on_fold: Callable[[str, FoldResult, int], None] | None = None,
+    on_model: Callable[[CVResult], None] | None = None,
+) -> ExperimentResult:
+    """Cross-validate every model of the plan on its folds and pick the submission."""
+    cfg = plan.cfg
+    pipe = cfg.pipeline
+    results: dict[str, CVResult] = {}
+    for i, (name, (chain, model)) in enumerate(plan.models.items()):
+        spec = pipe.models[name]
+
+        def fold_cb(fr: FoldResult, n: int, _name: str = name) -> None:
+            if on_fold is not None:
+                on_fold(_name, fr, n)
+
+        result = run_cv(
+            chain,
+            model,
+            plan.data.train,
+            plan.y,
+            folds=plan.folds,
+            metric=plan.metric,
+            X_test=plan.data.test,
+            name=name,
+            early_stopping=spec.early_stopping,
+            test_predictions=spec.test_predictions or pipe.test_predictions,
+            target_transform=pipe.target_transform,
+            seed=cfg.competition.seed + i,
+            groups=_cv_column(plan, cfg.competition.cv.groups),
+            time=_cv_column(plan, cfg.competition.cv.time),
+            on_fold=fold_cb,
+        )
+        results[name] = result
+        if on_model is not None:
+            on_model(result)
+    return _choose(plan, results)
+
+
+def _choose(plan: Plan, results: dict[str, CVResult]) -> ExperimentResult:
+    metric = plan.metric
+    if plan.cfg.pipeline.ensemble.method == "mean" and len(results) > 1:
+        oof = np.mean([r.oof for r in results.values()], axis=0)
+        test = np.mean([r.test for r in results.values()], axis=0)
+        scores = [metric(plan.y[va], oof[va]) for _, va in plan.folds.split()]
+        chosen = "mean"
+    else:
+        best = None
+        for r in results.values():
+            if best is None or metric.better(r.cv_mean, best.cv_mean):
+                best = r
+        assert best is not None and best.test is not None
+        oof, test, scores, chosen = best.oof, best.test, best.fold_scores, best.name
+    return ExperimentResult(
+        results=results,
+        chosen=chosen,
+        oof=oof,
+        test=test,
+        cv_mean=float(np.mean(scores)),
+        cv_std=float(np.std(scores)),
+        fold_scores=[float(s) for s in scores],
+    )

@@ -1,0 +1,61 @@
+"""Errors raised by podium.
+
+Every error is written for a person: it names the file, column or key that is wrong,
+what was expected and what was found. The CLI prints ``str(error)`` on one line and
+exits with code 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "PodiumError",
+    "ConfigError",
+    "DataError",
+    "LeakageError",
+    "SubmissionError",
+    "NotFittedError",
+    "TrackingError",
+    "did_you_mean",
+]
+
+
+class PodiumError(ValueError):
+    """Base class of podium's user-facing errors (bad input, not bugs)."""
+
+
+class ConfigError(PodiumError):
+    """A competition or pipeline config is malformed or names something unknown."""
+
+
+class DataError(PodiumError):
+    """A data file is missing or its contents break the competition's contract."""
+
+
+class LeakageError(PodiumError):
+    """A configuration would let the target of validation rows reach training."""
+
+
+class SubmissionError(PodiumError):
+    """Predictions do not fit the competition's submission format."""
+
+
+class TrackingError(PodiumError):
+    """The tracking store cannot be used."""
+
+
+class NotFittedError(PodiumError, AttributeError):
+    """A fitted attribute was read before ``fit`` was called."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """Return ``" - did you mean 'x'?"`` for the closest choice, or a list of choices."""
+    options = sorted(set(choices))
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return f" - did you mean {close[0]!r}?"
+    if options and len(options) <= 12:
+        return " - expected one of: " + ", ".join(repr(o) for o in options)
+    return ""

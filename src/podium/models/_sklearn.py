@@ -1,0 +1,91 @@
+"""Shared base of the scikit-learn model adapters."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from podium.exceptions import ConfigError, did_you_mean
+from podium.models._columns import numeric_matrix
+from podium.models.base import ModelAdapter
+
+try:  # a ValueError subclass with a readable message; private location
+    from sklearn.utils._param_validation import InvalidParameterError
+except ImportError:  # pragma: no cover - older/newer scikit-learn
+    InvalidParameterError = ValueError  # type: ignore[assignment,misc]
+
+__all__ = ["SklearnAdapter"]
+
+STANDARDIZE = "standardize"
+
+
+class SklearnAdapter(ModelAdapter):
+    """Adapter for a scikit-learn estimator on an all-numeric feature frame.
+
+    Unknown parameter names raise :class:`ConfigError`. Adapters with
+    ``scale_features`` standardise the features first unless
+    ``params={"standardize": False}``.
+    """
+
+    needs_numeric: ClassVar[bool] = True
+    allows_nan: ClassVar[bool] = False
+    scale_features: ClassVar[bool] = False
+
+    def _estimator_class(self) -> type:
+        """The scikit-learn estimator class for ``self.task``."""
+        raise NotImplementedError
+
+    def _defaults(self) -> dict[str, Any]:
+        """Parameters used unless the user sets them."""
+        return {}
+
+    def _check_params(self, params: dict[str, Any]) -> None:
+        valid = set(self._estimator_class()().get_params())
+        if self.scale_features:
+            valid.add(STANDARDIZE)
+        for key in params:
+            if key not in valid:
+                raise ConfigError(
+                    f"unknown parameter {key!r} for model {self.name!r}"
+                    + did_you_mean(str(key), valid)
+                )
+
+    def _prepare(self, X: pd.DataFrame, *, fitting: bool) -> np.ndarray:  # type: ignore[override]
+        return numeric_matrix(X, self._columns, self.name, allow_nan=self.allows_nan)
+
+    def _build(self, params: dict[str, Any], n_rows: int) -> Any:
+        """Instantiate the estimator (hook for adapters that adjust params to the data)."""
+        return self._estimator_class()(**params)
+
+    def _fit_model(
+        self,
+        X: np.ndarray,  # type: ignore[override]
+        y: np.ndarray,
+        eval_set: tuple[pd.DataFrame, np.ndarray] | None,
+        early_stopping_rounds: int | None,
+    ) -> None:
+        params = {**self._defaults(), **(self.params or {})}
+        standardize = bool(params.pop(STANDARDIZE, self.scale_features))
+        estimator = self._build(params, len(X))
+        if standardize:
+            estimator = Pipeline([("scale", StandardScaler()), ("model", estimator)])
+        try:
+            estimator.fit(X, y)
+        except InvalidParameterError as err:
+            raise ConfigError(f"model {self.name!r}: {err}") from err
+        self.model_ = estimator
+
+    @property
+    def estimator_(self) -> Any:
+        """The fitted scikit-learn estimator (without the scaler)."""
+        model = self.model_
+        return model[-1] if isinstance(model, Pipeline) else model
+
+    def _predict_model(self, X: np.ndarray) -> np.ndarray:  # type: ignore[override]
+        if self.task == "regression":
+            return self.model_.predict(X)
+        return self.model_.predict_proba(X)

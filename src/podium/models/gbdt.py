@@ -1,0 +1,285 @@
+"""Gradient-boosted tree adapters: LightGBM, XGBoost and CatBoost.
+
+The libraries are imported when a model is fitted, so importing podium stays fast.
+Parameters pass through to the library (merged over podium's defaults); common aliases
+such as ``eta`` or ``num_boost_round`` are folded onto one name so a user value always
+replaces the default instead of conflicting with it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from podium.exceptions import DataError
+from podium.models._columns import (
+    align_categories,
+    categorical_columns,
+    learn_categories,
+    to_catboost_strings,
+    to_float,
+)
+from podium.models._params import merge_params
+from podium.models.base import ModelAdapter
+
+__all__ = ["GBDTAdapter", "LightGBMAdapter", "XGBoostAdapter", "CatBoostAdapter"]
+
+
+class GBDTAdapter(ModelAdapter):
+    """Shared behaviour of the boosting adapters: categoricals, params, early stopping."""
+
+    supports_early_stopping: ClassVar[bool] = True
+    tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass", "regression"})
+    needs_numeric: ClassVar[bool] = False
+    iteration_param: ClassVar[str | None] = "n_estimators"
+    aliases: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def _defaults(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _library_params(self) -> dict[str, Any]:
+        return merge_params(self._defaults(), self.params, self.aliases)
+
+    def _check_params(self, params: dict[str, Any]) -> None:
+        merge_params({}, params, self.aliases)
+
+    def _iteration_aliases(self) -> frozenset[str]:
+        param = self.iteration_param or ""
+        return frozenset({param, *self.aliases.get(param, ())})
+
+    def _prepare(self, X: pd.DataFrame, *, fitting: bool) -> pd.DataFrame:
+        if fitting:
+            cats = categorical_columns(X, self._columns, self.name)
+            self._categories = {c: learn_categories(X[c]) for c in cats}
+        out = {}
+        for col, name in zip(X.columns, self._columns, strict=True):
+            s = X[col]
+            if col in self._categories:
+                out[col] = self._categorical(s, self._categories[col])
+            elif not pd.api.types.is_numeric_dtype(s.dtype) or isinstance(
+                s.dtype, pd.CategoricalDtype
+            ):
+                raise DataError(
+                    f"column {name!r} was numeric when model {self.name!r} was fitted "
+                    f"but now has dtype {s.dtype}"
+                )
+            else:
+                out[col] = to_float(s)
+        return pd.DataFrame(out, index=X.index, columns=X.columns)
+
+    def _categorical(self, s: pd.Series, categories: pd.Index) -> pd.Series:
+        """Encode one categorical column for the library (category dtype by default)."""
+        return align_categories(s, categories)
+
+    def _predict_model(self, X: pd.DataFrame) -> np.ndarray:
+        if self.task == "regression":
+            return self.model_.predict(X)
+        return self.model_.predict_proba(X)
+
+
+class LightGBMAdapter(GBDTAdapter):
+    """LightGBM (``LGBMClassifier``/``LGBMRegressor``), deterministic and silent."""
+
+    name: ClassVar[str] = "lightgbm"
+    aliases: ClassVar[dict[str, tuple[str, ...]]] = {
+        "n_estimators": (
+            "num_iterations",
+            "num_iteration",
+            "n_iter",
+            "num_tree",
+            "num_trees",
+            "num_round",
+            "num_rounds",
+            "nrounds",
+            "num_boost_round",
+            "max_iter",
+        ),
+        "learning_rate": ("shrinkage_rate", "eta"),
+        "num_leaves": ("num_leaf", "max_leaves", "max_leaf", "max_leaf_nodes"),
+        "random_state": ("seed", "random_seed"),
+        "n_jobs": ("num_threads", "num_thread", "nthread", "nthreads"),
+        "verbosity": ("verbose",),
+    }
+
+    def _defaults(self) -> dict[str, Any]:
+        defaults: dict[str, Any] = {
+            "n_estimators": 2000,
+            "learning_rate": 0.03,
+            "num_leaves": 31,
+            "verbosity": -1,
+            "deterministic": True,
+            "random_state": self.seed,
+            "n_jobs": self.n_jobs,
+        }
+        if not (self.params or {}).get("force_col_wise"):
+            defaults["force_row_wise"] = True
+        return defaults
+
+    def _fit_model(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        eval_set: tuple[pd.DataFrame, np.ndarray] | None,
+        early_stopping_rounds: int | None,
+    ) -> None:
+        import lightgbm as lgb
+
+        cls = lgb.LGBMRegressor if self.task == "regression" else lgb.LGBMClassifier
+        model = cls(**self._library_params())
+        kwargs: dict[str, Any] = {}
+        if eval_set is not None and early_stopping_rounds is not None:
+            if "eval_X" in inspect.signature(cls.fit).parameters:  # lightgbm >= 4.7
+                kwargs["eval_X"], kwargs["eval_y"] = eval_set
+            else:  # pragma: no cover - lightgbm 4.6
+                kwargs["eval_set"] = [eval_set]
+            kwargs["callbacks"] = [lgb.early_stopping(early_stopping_rounds, verbose=False)]
+        model.fit(X, y, **kwargs)
+        self.model_ = model
+        if kwargs and model.best_iteration_:
+            self.best_iteration_ = int(model.best_iteration_)
+        else:
+            self.best_iteration_ = int(model.booster_.current_iteration())
+
+    def _importances(self) -> np.ndarray:
+        return self.model_.booster_.feature_importance(importance_type="gain")
+
+
+class XGBoostAdapter(GBDTAdapter):
+    """XGBoost (``XGBClassifier``/``XGBRegressor``) with native categorical support."""
+
+    name: ClassVar[str] = "xgboost"
+    aliases: ClassVar[dict[str, tuple[str, ...]]] = {
+        "n_estimators": ("num_boost_round", "num_round"),
+        "learning_rate": ("eta",),
+        "random_state": ("seed",),
+        "n_jobs": ("nthread",),
+    }
+
+    def _defaults(self) -> dict[str, Any]:
+        return {
+            "n_estimators": 2000,
+            "learning_rate": 0.03,
+            "tree_method": "hist",
+            "enable_categorical": True,
+            "random_state": self.seed,
+            "n_jobs": self.n_jobs,
+        }
+
+    def _fit_model(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        eval_set: tuple[pd.DataFrame, np.ndarray] | None,
+        early_stopping_rounds: int | None,
+    ) -> None:
+        import xgboost as xgb
+
+        params = self._library_params()
+        kwargs: dict[str, Any] = {}
+        stopping = eval_set is not None and early_stopping_rounds is not None
+        if stopping:
+            metric = {"binary": "logloss", "multiclass": "mlogloss", "regression": "rmse"}
+            params.setdefault("eval_metric", metric[self.task])
+            params["early_stopping_rounds"] = early_stopping_rounds
+            kwargs = {"eval_set": [eval_set], "verbose": False}
+        cls = xgb.XGBRegressor if self.task == "regression" else xgb.XGBClassifier
+        model = cls(**params)
+        model.fit(X, y, **kwargs)
+        self.model_ = model
+        if stopping:
+            self.best_iteration_ = int(model.best_iteration) + 1
+        else:
+            self.best_iteration_ = int(model.get_booster().num_boosted_rounds())
+
+    def _importances(self) -> np.ndarray:
+        booster = self.model_.get_booster()
+        best = self.best_iteration_
+        if best is not None and best < booster.num_boosted_rounds():
+            booster = booster[:best]
+        scores = booster.get_score(importance_type="total_gain")
+        return np.array([scores.get(f"f{i}", 0.0) for i in range(self.n_features_in_)])
+
+
+class CatBoostAdapter(GBDTAdapter):
+    """CatBoost with categorical columns given as strings (NaN -> ``"__nan__"``)."""
+
+    name: ClassVar[str] = "catboost"
+    iteration_param: ClassVar[str | None] = "iterations"
+    aliases: ClassVar[dict[str, tuple[str, ...]]] = {
+        "iterations": ("n_estimators", "num_boost_round", "num_trees"),
+        "learning_rate": ("eta",),
+        "random_seed": ("random_state",),
+        "thread_count": ("n_jobs",),
+        "loss_function": ("objective",),
+    }
+    _LOGGING = ("verbose", "logging_level", "verbose_eval", "silent")
+    _PINNED = ("leaf_estimation_iterations", "boosting_type")
+
+    def _defaults(self) -> dict[str, Any]:
+        loss = {"binary": "Logloss", "multiclass": "MultiClass", "regression": "RMSE"}
+        defaults: dict[str, Any] = {
+            "iterations": 2000,
+            "learning_rate": 0.05,
+            "allow_writing_files": False,
+            "random_seed": self.seed,
+            "thread_count": self.n_jobs,
+            "loss_function": loss[self.task],
+        }
+        if not any(k in (self.params or {}) for k in self._LOGGING):
+            defaults["verbose"] = 0
+        return defaults
+
+    def with_iterations(self, n: int) -> ModelAdapter:
+        """Unfitted clone with ``iterations=n``.
+
+        CatBoost picks some defaults from the iteration count (``leaf_estimation_iterations``
+        for Logloss changes at 200 iterations); a fitted model's resolved values are
+        carried over so the refit trains the same way as the model it came from.
+        """
+        refit = super().with_iterations(n)
+        fitted = self.__dict__.get("model_")
+        if fitted is not None:
+            resolved = fitted.get_all_params()
+            params = dict(refit.params)
+            for key in self._PINNED:
+                if key not in params and key in resolved:
+                    params[key] = resolved[key]
+            refit.set_params(params=params)
+        return refit
+
+    def _categorical(self, s: pd.Series, categories: pd.Index) -> pd.Series:
+        # Unseen values stay as their own string: CatBoost scores them with its prior.
+        return to_catboost_strings(s)
+
+    def _fit_model(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        eval_set: tuple[pd.DataFrame, np.ndarray] | None,
+        early_stopping_rounds: int | None,
+    ) -> None:
+        import catboost as cb
+
+        cls = cb.CatBoostRegressor if self.task == "regression" else cb.CatBoostClassifier
+        model = cls(**self._library_params())
+        cat_features = [i for i, c in enumerate(X.columns) if c in self._categories]
+        kwargs: dict[str, Any] = {"cat_features": cat_features}
+        stopping = eval_set is not None and early_stopping_rounds is not None
+        if stopping:
+            kwargs.update(
+                eval_set=eval_set,
+                early_stopping_rounds=early_stopping_rounds,
+                use_best_model=True,
+            )
+        model.fit(X, y, **kwargs)
+        self.model_ = model
+        if stopping:
+            self.best_iteration_ = int(model.get_best_iteration()) + 1
+        else:
+            self.best_iteration_ = int(model.tree_count_)
+
+    def _importances(self) -> np.ndarray:
+        return self.model_.get_feature_importance()

@@ -1,0 +1,51 @@
+"""Linear model adapters: logistic regression (classification) and ridge (regression).
+
+Features are standardised inside the adapter (``params={"standardize": False}`` turns
+this off), so coefficients are comparable and their magnitudes serve as importances.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from podium.models._sklearn import SklearnAdapter
+
+__all__ = ["LogisticRegressionAdapter", "RidgeAdapter"]
+
+
+class _LinearAdapter(SklearnAdapter):
+    scale_features: ClassVar[bool] = True
+
+    def _importances(self) -> np.ndarray:
+        coef = np.atleast_2d(np.asarray(self.estimator_.coef_, dtype=float))
+        return np.abs(coef).mean(axis=0)
+
+
+class LogisticRegressionAdapter(_LinearAdapter):
+    """``sklearn.linear_model.LogisticRegression`` (multinomial for multiclass)."""
+
+    name: ClassVar[str] = "logistic_regression"
+    tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass"})
+
+    def _estimator_class(self) -> type:
+        return LogisticRegression
+
+    def _defaults(self) -> dict[str, Any]:
+        # n_jobs is deprecated (no effect) for LogisticRegression since scikit-learn 1.8.
+        return {"C": 1.0, "max_iter": 2000, "random_state": self.seed}
+
+
+class RidgeAdapter(_LinearAdapter):
+    """``sklearn.linear_model.Ridge`` for regression."""
+
+    name: ClassVar[str] = "ridge"
+    tasks: ClassVar[frozenset[str]] = frozenset({"regression"})
+
+    def _estimator_class(self) -> type:
+        return Ridge
+
+    def _defaults(self) -> dict[str, Any]:
+        return {"alpha": 1.0, "random_state": self.seed}

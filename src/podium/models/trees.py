@@ -1,0 +1,58 @@
+"""Bagged tree ensembles: random forest and extra trees (classifier or regressor)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+
+from podium.models._sklearn import SklearnAdapter
+
+__all__ = ["RandomForestAdapter", "ExtraTreesAdapter"]
+
+
+class _ForestAdapter(SklearnAdapter):
+    tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass", "regression"})
+    allows_nan: ClassVar[bool] = True
+    iteration_param: ClassVar[str | None] = "n_estimators"
+    _classes: ClassVar[tuple[type, type]]
+
+    def _estimator_class(self) -> type:
+        classifier, regressor = self._classes
+        return regressor if self.task == "regression" else classifier
+
+    def _defaults(self) -> dict[str, Any]:
+        return {"n_estimators": 500, "random_state": self.seed, "n_jobs": self.n_jobs}
+
+    def _predict_model(self, X: np.ndarray) -> np.ndarray:  # type: ignore[override]
+        # Threads add tree outputs in completion order, which changes the last bits of
+        # the average; predicting on one thread keeps repeated runs bit-identical.
+        n_jobs = self.model_.n_jobs
+        self.model_.set_params(n_jobs=1)
+        try:
+            return super()._predict_model(X)
+        finally:
+            self.model_.set_params(n_jobs=n_jobs)
+
+    def _importances(self) -> np.ndarray:
+        return self.model_.feature_importances_
+
+
+class RandomForestAdapter(_ForestAdapter):
+    """``RandomForestClassifier`` / ``RandomForestRegressor`` (accepts NaN)."""
+
+    name: ClassVar[str] = "random_forest"
+    _classes = (RandomForestClassifier, RandomForestRegressor)
+
+
+class ExtraTreesAdapter(_ForestAdapter):
+    """``ExtraTreesClassifier`` / ``ExtraTreesRegressor`` (accepts NaN)."""
+
+    name: ClassVar[str] = "extra_trees"
+    _classes = (ExtraTreesClassifier, ExtraTreesRegressor)

@@ -1,0 +1,252 @@
+"""``podium run`` as a plain function: config -> data -> folds -> models -> MLflow -> submission.
+
+The CLI only parses arguments and calls :func:`run_competition`, which tests call too.
+Everything that can be checked is checked before a run is opened in the tracking store;
+a failure after that ends the run as FAILED and writes no submission.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from podium.config import ResolvedConfig, load_config
+from podium.data import load_data, resolve_data_dir
+from podium.engine import (
+    CVResult,
+    ExperimentResult,
+    FoldResult,
+    Plan,
+    default_registry,
+    prepare,
+    run_models,
+)
+from podium.submission import build_submission, validate_submission, write_submission
+from podium.tracking.base import Tracker
+
+__all__ = ["RunOutcome", "plan_run", "run_competition", "git_commit", "make_tracker"]
+
+
+@dataclass(frozen=True, eq=False)
+class RunOutcome:
+    """What a finished run produced."""
+
+    run_id: str
+    run_name: str
+    submission: Path
+    plan: Plan
+    result: ExperimentResult
+
+
+def git_commit(root: Path) -> str:
+    """The project's git commit (``+dirty`` when there are uncommitted changes)."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (sha or "unknown") + ("+dirty" if sha and dirty else "")
+
+
+def plan_run(
+    competition: str | Path,
+    *,
+    root: Path,
+    pipeline: str | None = None,
+    overrides: tuple[str, ...] | list[str] = (),
+    seed: int | None = None,
+    data_dir: Path | None = None,
+) -> Plan:
+    """Load and check config and data, build folds and models (``podium validate``)."""
+    cfg = load_config(competition, root=root, pipeline=pipeline, overrides=overrides, seed=seed)
+    data = load_data(
+        cfg.competition, resolve_data_dir(cfg.competition, cfg.competition_dir, data_dir)
+    )
+    return prepare(cfg, data, default_registry())
+
+
+def make_tracker(cfg: ResolvedConfig, root: Path) -> Tracker:
+    """An MLflow tracker for the competition (``tracking.uri`` or the default store)."""
+    from podium.tracking.mlflow_tracker import MlflowTracker
+
+    comp = cfg.competition
+    return MlflowTracker(
+        uri=comp.tracking.uri, experiment=comp.tracking.experiment or comp.name, root=root
+    )
+
+
+def run_competition(
+    competition: str | Path,
+    *,
+    root: Path,
+    pipeline: str | None = None,
+    overrides: tuple[str, ...] | list[str] = (),
+    seed: int | None = None,
+    data_dir: Path | None = None,
+    output: Path | None = None,
+    tracker: Tracker | None = None,
+    on_fold: Callable[[str, FoldResult, int], None] | None = None,
+    on_model: Callable[[CVResult], None] | None = None,
+    on_start: Callable[[Plan, str], None] | None = None,
+) -> RunOutcome:
+    """Run a competition's pipeline end to end and write its submission.
+
+    Args:
+        competition: a name under ``root/competitions`` or a path to its folder.
+        root: the project folder (``competitions/``, ``pipelines/``, ``mlruns/``).
+        pipeline, overrides, seed: as ``--pipeline``, ``--set`` and ``--seed``.
+        data_dir: as ``--data-dir``.
+        output: submission path; default ``<competition>/submissions/<run name>.csv``.
+        tracker: where the run is logged; default MLflow under ``root/mlruns``.
+
+    Raises:
+        ConfigError, DataError: before anything is written or logged.
+        SubmissionError: predictions that do not fit the format (nothing is written).
+    """
+    plan = plan_run(
+        competition,
+        root=root,
+        pipeline=pipeline,
+        overrides=overrides,
+        seed=seed,
+        data_dir=data_dir,
+    )
+    cfg = plan.cfg
+    if tracker is None:
+        tracker = make_tracker(cfg, root)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    run_name = f"{cfg.pipeline_name}-{stamp}"
+    target = Path(output) if output else cfg.competition_dir / "submissions" / f"{run_name}.csv"
+    tags = {
+        "podium.competition": cfg.competition.name,
+        "podium.pipeline": cfg.pipeline_name,
+        "podium.git_commit": git_commit(root),
+        "podium.data_fingerprint": plan.data.fingerprint,
+        "podium.fold_fingerprint": plan.folds.fingerprint,
+        "podium.metric": plan.metric.name,
+        "podium.models": ",".join(plan.models),
+        "podium.seed": str(cfg.competition.seed),
+    }
+    with tracker.run(run_name, tags=tags) as run_id, tempfile.TemporaryDirectory() as tmp:
+        if on_start is not None:
+            on_start(plan, run_name)
+        tracker.log_params(cfg.to_dict())
+        tracker.log_text(cfg.to_yaml(), "config.resolved.yaml")
+        folds_csv = Path(tmp) / "folds.csv"
+        plan.folds.to_csv(folds_csv)
+        tracker.log_artifact(folds_csv)
+
+        def model_done(res: CVResult) -> None:
+            _log_model(tracker, plan, res)
+            if on_model is not None:
+                on_model(res)
+
+        result = run_models(plan, on_fold=on_fold, on_model=model_done)
+        frame = build_submission(
+            plan.data.sample,
+            plan.data.test_ids,
+            result.test,
+            spec=cfg.competition.submission,
+            task=cfg.competition.task,
+            classes=plan.classes,
+        )
+        validate_submission(
+            frame, plan.data.sample, spec=cfg.competition.submission, classes=plan.classes
+        )
+        write_submission(frame, target)
+        _log_result(tracker, plan, result, target)
+    return RunOutcome(
+        run_id=run_id, run_name=run_name, submission=target, plan=plan, result=result
+    )
+
+
+def _pred_frame(pred: Any, prefix: str) -> pd.DataFrame:
+    import numpy as np
+
+    arr = np.asarray(pred)
+    if arr.ndim == 1:
+        return pd.DataFrame({prefix: arr})
+    return pd.DataFrame({f"{prefix}_{j}": arr[:, j] for j in range(arr.shape[1])})
+
+
+def _log_model(tracker: Tracker, plan: Plan, res: CVResult) -> None:
+    from podium.tracking import plots
+
+    spec = plan.cfg.pipeline.models[res.name]
+    with tracker.run(res.name, nested=True, tags={"podium.model": spec.use}):
+        tracker.log_params(
+            {"model": spec.model_dump(mode="json"), "test_predictions": res.test_strategy}
+        )
+        for f in res.folds:
+            tracker.log_metrics({"fold_score": f.score, "fit_seconds": f.fit_seconds}, step=f.fold)
+            if f.best_iteration is not None:
+                tracker.log_metrics({"best_iteration": float(f.best_iteration)}, step=f.fold)
+        tracker.log_metrics({"cv_mean": res.cv_mean, "cv_std": res.cv_std, "seconds": res.seconds})
+        if res.refit_iterations is not None:
+            tracker.log_metrics({"refit_iterations": float(res.refit_iterations)})
+        tracker.log_frame(_pred_frame(res.oof, "oof"), "oof.parquet")
+        if res.test is not None:
+            tracker.log_frame(_pred_frame(res.test, "test"), "test.parquet")
+        tracker.log_frame(
+            res.importances.rename("importance").rename_axis("feature").reset_index(),
+            "importance.parquet",
+        )
+        tracker.log_figure(
+            plots.feature_importance_figure(res.importances), "feature_importance.png"
+        )
+
+
+def _log_result(tracker: Tracker, plan: Plan, result: ExperimentResult, submission: Path) -> None:
+    from podium.tracking import plots
+
+    for k, s in enumerate(result.fold_scores):
+        tracker.log_metrics({"fold_score": s}, step=k)
+    metrics = {"cv_mean": result.cv_mean, "cv_std": result.cv_std}
+    for name, r in result.results.items():
+        metrics[f"{name}.cv_mean"] = r.cv_mean
+    tracker.log_metrics(metrics)
+    oof = _pred_frame(result.oof, "oof")
+    oof.insert(0, "fold", plan.folds.fold)
+    oof.insert(0, "target", plan.y)
+    for name, r in result.results.items():
+        oof = pd.concat([oof, _pred_frame(r.oof, name)], axis=1)
+    tracker.log_frame(oof, "oof.parquet")
+    test = _pred_frame(result.test, "test")
+    for name, r in result.results.items():
+        if r.test is not None:
+            test = pd.concat([test, _pred_frame(r.test, name)], axis=1)
+    tracker.log_frame(test, "test.parquet")
+    tracker.log_artifact(submission, artifact_path="submission")
+    first = (
+        result.results[next(iter(result.results))]
+        if result.chosen == "mean"
+        else result.results[result.chosen]
+    )
+    tracker.log_figure(
+        plots.feature_importance_figure(first.importances), "feature_importance.png"
+    )
+    task = plan.cfg.competition.task
+    if task == "binary":
+        tracker.log_figure(plots.roc_curve_figure(plan.y, result.oof), "roc_curve.png")
+    elif task == "regression":
+        tracker.log_figure(
+            plots.residual_figure(plan.data.y.to_numpy(), result.oof), "residuals.png"
+        )
+    tracker.set_tags(
+        {"podium.submission": str(submission.resolve()), "podium.chosen": result.chosen}
+    )

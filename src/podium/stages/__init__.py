@@ -1,0 +1,40 @@
+"""Stages: scikit-learn compatible transformers on DataFrames, and their chain."""
+
+from podium.stages.base import BaseStage, Stage, as_frame, check_columns
+from podium.stages.chain import StageChain
+from podium.stages.preprocess import (
+    CategoricalEncoder,
+    DropColumns,
+    Imputer,
+    LogTransform,
+    NumericCoercer,
+    StandardScaler,
+    numeric_columns,
+    text_columns,
+)
+
+BUILTIN_STAGES: dict[str, type] = {
+    "to_numeric": NumericCoercer,
+    "impute": Imputer,
+    "categorical": CategoricalEncoder,
+    "standard_scaler": StandardScaler,
+    "log_transform": LogTransform,
+    "drop": DropColumns,
+}
+
+__all__ = [
+    "BUILTIN_STAGES",
+    "BaseStage",
+    "CategoricalEncoder",
+    "DropColumns",
+    "Imputer",
+    "LogTransform",
+    "NumericCoercer",
+    "Stage",
+    "StageChain",
+    "StandardScaler",
+    "as_frame",
+    "check_columns",
+    "numeric_columns",
+    "text_columns",
+]

@@ -1,0 +1,90 @@
+"""The stage contract: scikit-learn transformers that take and return DataFrames.
+
+A stage's ``__init__`` only stores its arguments; ``fit`` learns from training rows and
+returns ``self``; fitted state ends in ``_``. Stages that need the target cross-fit:
+their ``fit_transform`` returns out-of-fold values and differs from ``fit().transform()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, Self, runtime_checkable
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from podium.exceptions import ConfigError, did_you_mean
+
+__all__ = ["Stage", "BaseStage", "as_frame", "check_columns"]
+
+
+@runtime_checkable
+class Stage(Protocol):
+    """What the engine needs of a stage (plug-ins need not inherit)."""
+
+    def fit(self, X: pd.DataFrame, y: pd.Series | None = None, **fit_params: Any) -> Any: ...
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame: ...
+
+    def fit_transform(
+        self, X: pd.DataFrame, y: pd.Series | None = None, **fit_params: Any
+    ) -> pd.DataFrame: ...
+
+
+def as_frame(X: Any, columns: list[str] | None = None) -> pd.DataFrame:
+    """Return ``X`` as a DataFrame; arrays get columns ``x0, x1, ...`` (or ``columns``)."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    arr = np.asarray(X)
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    names = columns if columns is not None else [f"x{i}" for i in range(arr.shape[1])]
+    return pd.DataFrame(arr, columns=names)
+
+
+def check_columns(X: pd.DataFrame, columns: list[str] | None, stage: str, key: str) -> None:
+    """Raise ConfigError naming a configured column that ``X`` lacks (closest suggested)."""
+    for col in columns or []:
+        if col not in X.columns:
+            raise ConfigError(
+                f"stage {stage!r}: {key} names column {col!r}, which the data does not have"
+                f"{did_you_mean(col, map(str, X.columns))}"
+            )
+
+
+class BaseStage(TransformerMixin, BaseEstimator):
+    """Base class of podium's stages: DataFrame in, DataFrame out.
+
+    Subclasses implement ``_fit(X, y)`` and ``_transform(X)``; this class converts arrays
+    to frames, records ``feature_names_in_``/``n_features_in_`` and checks the columns seen
+    at transform time.
+    """
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> Self:
+        X = as_frame(X)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self._fit(X, None if y is None else pd.Series(np.asarray(y)), **fit_params)
+        self.feature_names_out_ = list(self._transform(X.iloc[:1]).columns)
+        return self
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        check_is_fitted(self, "n_features_in_")
+        X = as_frame(X, list(self.feature_names_in_) if not hasattr(X, "columns") else None)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        return self._transform(X)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "feature_names_out_")
+        return np.asarray(self.feature_names_out_, dtype=object)
+
+    def _fit(self, X: pd.DataFrame, y: pd.Series | None, **fit_params: Any) -> None:
+        """Learn from training rows (override)."""
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -1,0 +1,280 @@
+"""Preprocessing stages: what real tabular data needs before a model sees it.
+
+None of these stages uses the target, so none can leak it: each learns from the training
+rows of a fold and only transforms validation and test rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import OneHotEncoder
+
+from podium.exceptions import ConfigError
+from podium.stages.base import BaseStage, check_columns
+
+__all__ = [
+    "NumericCoercer",
+    "Imputer",
+    "CategoricalEncoder",
+    "StandardScaler",
+    "DropColumns",
+    "LogTransform",
+    "text_columns",
+    "numeric_columns",
+]
+
+MISSING = "__missing__"
+
+
+def text_columns(X: pd.DataFrame) -> list[str]:
+    """Columns holding text or categories (pandas 3 ``str``, object, category, bool)."""
+    return [
+        c
+        for c in X.columns
+        if not pd.api.types.is_numeric_dtype(X[c]) or isinstance(X[c].dtype, pd.CategoricalDtype)
+    ]
+
+
+def numeric_columns(X: pd.DataFrame) -> list[str]:
+    """Numeric, non-boolean, non-category columns."""
+    return [
+        c
+        for c in X.columns
+        if pd.api.types.is_numeric_dtype(X[c])
+        and not pd.api.types.is_bool_dtype(X[c])
+        and not isinstance(X[c].dtype, pd.CategoricalDtype)
+    ]
+
+
+class NumericCoercer(BaseStage):
+    """Parse numbers stored as text; blanks and junk become NaN.
+
+    A text column is parsed when at least ``min_fraction`` of its non-blank training values
+    are numbers (telecom churn's ``TotalSpent`` holds blank strings).
+
+    Leakage: none (no target; the column choice is learned on training rows).
+
+    Args:
+        columns: columns to parse; None picks them from the training rows.
+        min_fraction: share of non-blank values that must parse, for automatic picking.
+    """
+
+    def __init__(self, columns: list[str] | None = None, min_fraction: float = 0.95) -> None:
+        self.columns = columns
+        self.min_fraction = min_fraction
+
+    def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
+        check_columns(X, self.columns, "to_numeric", "columns")
+        if self.columns is not None:
+            self.columns_ = list(self.columns)
+            return
+        chosen = []
+        for col in text_columns(X):
+            if isinstance(X[col].dtype, pd.CategoricalDtype):
+                continue
+            s = X[col].astype("string").str.strip().replace("", pd.NA).dropna()
+            if len(s) and pd.to_numeric(s, errors="coerce").notna().mean() >= self.min_fraction:
+                chosen.append(col)
+        self.columns_ = chosen
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        if not self.columns_:
+            return X
+        X = X.copy()
+        for col in self.columns_:
+            X[col] = pd.to_numeric(X[col].astype("string").str.strip(), errors="coerce").astype(
+                "float64"
+            )
+        return X
+
+
+class Imputer(BaseStage):
+    """Fill missing values: numbers with a training statistic, text with a marker.
+
+    Leakage: none (statistics from the training rows of the fold).
+
+    Args:
+        strategy: ``median``, ``mean`` or ``zero`` for numeric columns.
+        fill_text: value for missing text/category entries.
+        indicator: add ``<col>__isna`` columns for numeric columns missing in training.
+    """
+
+    def __init__(
+        self, strategy: str = "median", fill_text: str = MISSING, indicator: bool = False
+    ) -> None:
+        self.strategy = strategy
+        self.fill_text = fill_text
+        self.indicator = indicator
+
+    def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
+        if self.strategy not in ("median", "mean", "zero"):
+            raise ConfigError(
+                f"stage 'impute': strategy must be median, mean or zero, got {self.strategy!r}"
+            )
+        num = numeric_columns(X)
+        if self.strategy == "zero":
+            stats = pd.Series(0.0, index=num)
+        else:
+            stats = X[num].agg(self.strategy) if num else pd.Series(dtype=float)
+        self.fill_values_ = stats.fillna(0.0).to_dict()
+        self.text_columns_ = text_columns(X)
+        self.indicator_columns_ = [c for c in num if X[c].isna().any()] if self.indicator else []
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        X = X.copy()
+        for col in self.indicator_columns_:
+            X[f"{col}__isna"] = X[col].isna().astype("float64")
+        for col, value in self.fill_values_.items():
+            if X[col].isna().any():
+                X[col] = X[col].fillna(value)
+        for col in self.text_columns_:
+            s = X[col]
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                if self.fill_text not in s.cat.categories:
+                    s = s.cat.add_categories([self.fill_text])
+                X[col] = s.fillna(self.fill_text)
+            else:
+                X[col] = s.astype(object).where(s.notna(), self.fill_text).astype("str")
+        return X
+
+
+class CategoricalEncoder(BaseStage):
+    """Encode text/category columns: ``native`` category dtype, ``ordinal`` codes or ``onehot``.
+
+    Categories are learned on training rows; categories unseen there never fail: ``native``
+    turns them into NaN, ``ordinal`` into -1, ``onehot`` into all-zero rows.
+
+    Leakage: none (no target).
+
+    Args:
+        encoding: ``native`` (for LightGBM/XGBoost/CatBoost), ``ordinal`` or ``onehot``.
+        columns: columns to encode; None means every text/category/bool column.
+        min_frequency: ``onehot`` only: rarer categories are grouped as infrequent.
+    """
+
+    def __init__(
+        self,
+        encoding: str = "native",
+        columns: list[str] | None = None,
+        min_frequency: int | None = None,
+    ) -> None:
+        self.encoding = encoding
+        self.columns = columns
+        self.min_frequency = min_frequency
+
+    def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
+        if self.encoding not in ("native", "ordinal", "onehot"):
+            raise ConfigError(
+                "stage 'categorical': encoding must be native, ordinal or onehot, "
+                f"got {self.encoding!r}"
+            )
+        check_columns(X, self.columns, "categorical", "columns")
+        self.columns_ = list(self.columns) if self.columns is not None else text_columns(X)
+        self.categories_ = {c: _categories(X[c]) for c in self.columns_}
+        if self.encoding == "onehot" and self.columns_:
+            self.onehot_ = OneHotEncoder(
+                handle_unknown="infrequent_if_exist" if self.min_frequency else "ignore",
+                min_frequency=self.min_frequency,
+                sparse_output=False,
+                dtype=np.float64,
+            )
+            self.onehot_.fit(_as_text(X[self.columns_]))
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        if not self.columns_:
+            return X
+        X = X.copy()
+        if self.encoding == "onehot":
+            enc = self.onehot_.transform(_as_text(X[self.columns_]))
+            names = [str(n) for n in self.onehot_.get_feature_names_out(self.columns_)]
+            rest = X.drop(columns=self.columns_)
+            return pd.concat([rest, pd.DataFrame(enc, columns=names, index=X.index)], axis=1)
+        for col in self.columns_:
+            dtype = pd.CategoricalDtype(self.categories_[col])
+            cat = _as_text(X[[col]])[col].where(X[col].notna()).astype(dtype)
+            if self.encoding == "native":
+                X[col] = cat
+            else:
+                X[col] = cat.cat.codes.astype("float64")
+        return X
+
+
+def _as_text(X: pd.DataFrame) -> pd.DataFrame:
+    out = X.astype(object).astype(str)
+    return out.where(X.notna(), MISSING)
+
+
+def _categories(s: pd.Series) -> list[str]:
+    values = _as_text(s.to_frame())[s.name][s.notna()]
+    return sorted(values.unique().tolist())
+
+
+class StandardScaler(BaseStage):
+    """Centre and scale numeric columns with training mean and std (for linear and kNN models).
+
+    Leakage: none (statistics from the training rows of the fold).
+    """
+
+    def __init__(self, columns: list[str] | None = None) -> None:
+        self.columns = columns
+
+    def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
+        check_columns(X, self.columns, "standard_scaler", "columns")
+        cols = list(self.columns) if self.columns is not None else numeric_columns(X)
+        self.mean_ = X[cols].mean().fillna(0.0)
+        std = X[cols].std(ddof=0).fillna(0.0)
+        self.scale_ = std.where(std > 0, 1.0)
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        X = X.copy()
+        cols = list(self.mean_.index)
+        if cols:
+            X[cols] = ((X[cols] - self.mean_) / self.scale_).astype("float64")
+        return X
+
+
+class LogTransform(BaseStage):
+    """``log1p`` of skewed non-negative numeric columns (skew chosen on training rows).
+
+    Leakage: none (no target).
+
+    Args:
+        columns: columns to transform; None picks non-negative columns with skew > ``skew``.
+        skew: skewness threshold for automatic picking.
+    """
+
+    def __init__(self, columns: list[str] | None = None, skew: float = 0.75) -> None:
+        self.columns = columns
+        self.skew = skew
+
+    def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
+        check_columns(X, self.columns, "log_transform", "columns")
+        if self.columns is not None:
+            self.columns_ = list(self.columns)
+            return
+        num = numeric_columns(X)
+        nonneg = [c for c in num if X[c].min() >= 0]
+        skews = X[nonneg].skew() if nonneg else pd.Series(dtype=float)
+        self.columns_ = [c for c in nonneg if skews.get(c, 0.0) > self.skew]
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        X = X.copy()
+        for col in self.columns_:
+            X[col] = np.log1p(X[col].clip(lower=0).astype("float64"))
+        return X
+
+
+class DropColumns(BaseStage):
+    """Drop the named columns (missing names are an error naming the column)."""
+
+    def __init__(self, columns: list[str] | None = None) -> None:
+        self.columns = columns
+
+    def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
+        check_columns(X, self.columns, "drop", "columns")
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        return X.drop(columns=list(self.columns or []))

@@ -1,0 +1,113 @@
+"""Submission files in exactly the sample submission's format, validated, written atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from podium.config import SubmissionSpec
+from podium.exceptions import SubmissionError
+
+__all__ = ["build_submission", "validate_submission", "write_submission"]
+
+
+def build_submission(
+    sample: pd.DataFrame,
+    test_ids: pd.Series,
+    pred: np.ndarray,
+    *,
+    spec: SubmissionSpec,
+    task: str,
+    classes: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Place test predictions into the sample submission's rows and columns.
+
+    Rows follow the sample's id order (matched on the ids as text); binary probabilities
+    are P(the second sorted class); labels are decoded to the original class values.
+    """
+    pred = np.asarray(pred)
+    if len(pred) != len(test_ids):
+        raise SubmissionError(f"{len(pred)} predictions for {len(test_ids)} test rows")
+    pos = pd.Series(np.arange(len(test_ids)), index=test_ids.astype(str).to_numpy())
+    order = pos.reindex(sample[spec.id].astype(str).to_numpy()).to_numpy()
+    if np.isnan(order.astype(float)).any():
+        raise SubmissionError(f"sample submission ids in {spec.id!r} are not all test ids")
+    pred = pred[order.astype(int)]
+    out = sample.copy()
+    if task == "multiclass" and spec.kind == "probability":
+        if classes is None:
+            raise SubmissionError("multiclass probabilities need the class labels")
+        cols = [str(c) for c in classes]
+        missing = [c for c in cols if c not in out.columns]
+        if missing:
+            out[spec.target] = classes[pred.argmax(axis=1)]
+        else:
+            for j, c in enumerate(cols):
+                out[c] = pred[:, j]
+        return out
+    if spec.kind == "label" and classes is not None:
+        codes = pred.argmax(axis=1) if pred.ndim == 2 else (pred >= 0.5).astype(int)
+        out[spec.target] = classes[codes]
+    else:
+        out[spec.target] = pred
+    return out
+
+
+def validate_submission(
+    frame: pd.DataFrame,
+    sample: pd.DataFrame,
+    *,
+    spec: SubmissionSpec,
+    classes: np.ndarray | None = None,
+) -> None:
+    """Check a submission frame against the sample before it is written.
+
+    Raises:
+        SubmissionError: wrong columns, row count or ids; NaN or inf; probabilities
+            outside [0, 1]; labels that are not classes of the target.
+    """
+    if list(frame.columns) != list(sample.columns):
+        raise SubmissionError(
+            f"columns {list(frame.columns)} differ from the sample's {list(sample.columns)}"
+        )
+    if len(frame) != len(sample):
+        raise SubmissionError(f"{len(frame)} rows, the sample submission has {len(sample)}")
+    if not frame[spec.id].astype(str).equals(sample[spec.id].astype(str)):
+        raise SubmissionError(f"column {spec.id!r} does not list the sample's ids in its order")
+    values = frame.drop(columns=[spec.id])
+    if values.isna().to_numpy().any():
+        raise SubmissionError(f"{int(values.isna().to_numpy().sum())} missing predictions")
+    if spec.kind == "label":
+        if classes is not None:
+            bad = ~frame[spec.target].isin(classes)
+            if bad.any():
+                raise SubmissionError(
+                    f"label {frame[spec.target][bad].iloc[0]!r} is not a class of the target"
+                )
+        return
+    num = values.to_numpy(dtype="float64")
+    if not np.isfinite(num).all():
+        raise SubmissionError(f"{int((~np.isfinite(num)).sum())} predictions are inf")
+    if spec.kind == "probability" and ((num < 0) | (num > 1)).any():
+        raise SubmissionError(
+            f"probabilities must lie in [0, 1], found {num.min():.6g}..{num.max():.6g}"
+        )
+
+
+def write_submission(frame: pd.DataFrame, path: Path) -> Path:
+    """Write ``frame`` as CSV atomically: a temporary file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            frame.to_csv(fh, index=False, lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
