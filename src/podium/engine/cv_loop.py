@@ -18,7 +18,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
 
 from podium.config import EarlyStoppingSpec
-from podium.cv import Folds
+from podium.cv import Folds, SplitContext
 from podium.engine.result import CVResult, FoldResult
 from podium.metrics import Metric
 
@@ -59,6 +59,17 @@ def holdout_split(
     return np.sort(fit), np.sort(hold)
 
 
+def _fit_params(
+    rows: np.ndarray, groups: np.ndarray | None, ctx: SplitContext | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if groups is not None:
+        params["groups"] = groups[rows]
+    if ctx is not None:
+        params["split_context"] = ctx.subset(rows)
+    return params
+
+
 def _forward(y: np.ndarray, transform: str) -> np.ndarray:
     return np.log1p(y) if transform == "log1p" else y
 
@@ -84,6 +95,7 @@ def run_cv(
     groups: np.ndarray | None = None,
     time: np.ndarray | None = None,
     on_fold: FoldCallback | None = None,
+    split_context: SplitContext | None = None,
 ) -> CVResult:
     """Cross-validate ``chain`` + ``model`` on ``folds``.
 
@@ -101,6 +113,9 @@ def run_cv(
         seed: seeds the early-stopping holdouts (one per fold).
         groups, time: keep early-stopping holdouts grouped or latest-in-time.
         on_fold: called with each finished fold's result and the number of folds.
+        split_context: the outer scheme; each fold's chain gets it (for its training rows)
+            as the fit parameter ``split_context`` so cross-fitted stages build inner
+            folds that follow the outer scheme.
 
     Returns:
         The model's out-of-fold predictions, test predictions and fold scores.
@@ -118,7 +133,7 @@ def run_cv(
     for k, (tr, va) in enumerate(folds.split()):
         t0 = _time.perf_counter()
         fold_chain = clone(chain)
-        fold_params = {"groups": groups[tr]} if groups is not None else {}
+        fold_params = _fit_params(tr, groups, split_context)
         Xtr = fold_chain.fit_transform(X.iloc[tr], y[tr], **fold_params)
         Xva = fold_chain.transform(X.iloc[va])
         ytr = _forward(y[tr], target_transform)
@@ -172,7 +187,8 @@ def run_cv(
     test, refit_iters = None, None
     if X_test is not None and test_predictions == "refit":
         test, refit_iters = _refit_predict(
-            chain, model, X, y, X_test, fold_results, fit_rows, use_es, target_transform, groups
+            chain, model, X, y, X_test, fold_results, fit_rows, use_es, target_transform, groups,
+            split_context,
         )
     elif test_sum is not None:
         test = test_sum / folds.n_splits
@@ -204,10 +220,11 @@ def _refit_predict(
     use_es: bool,
     target_transform: str,
     groups: np.ndarray | None,
+    split_context: SplitContext | None,
 ) -> tuple[np.ndarray, int | None]:
     """Fit chain + model on all training rows; iterations = mean best x (rows ratio)."""
     full_chain = clone(chain)
-    params = {"groups": groups} if groups is not None else {}
+    params = _fit_params(np.arange(len(X)), groups, split_context)
     Xall = full_chain.fit_transform(X, y, **params)
     full_model = clone(model)
     iters = None

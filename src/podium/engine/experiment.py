@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from podium.config import ResolvedConfig
-from podium.cv import Folds, build_folds
+from podium.cv import Folds, SplitContext, build_folds
 from podium.data import CompetitionData
 from podium.engine.build import build_all
 from podium.engine.cv_loop import run_cv
@@ -23,7 +23,7 @@ from podium.exceptions import ConfigError, DataError
 from podium.metrics import Metric, get_metric
 from podium.registry import Registry
 
-__all__ = ["Plan", "ExperimentResult", "prepare", "run_models", "encode_target", "make_folds"]
+__all__ = ["split_context", "Plan", "ExperimentResult", "prepare", "run_models", "encode_target", "make_folds"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +110,18 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
     )
 
 
+def split_context(plan: Plan) -> SplitContext:
+    """The outer scheme and its columns, for cross-fitted stages' inner folds."""
+    cv = plan.cfg.competition.cv
+    return SplitContext(
+        scheme=cv.scheme,
+        task=plan.cfg.competition.task,
+        groups=_cv_column(plan, cv.groups),
+        time=_cv_column(plan, cv.time),
+        gap=cv.gap,
+    )
+
+
 def _cv_column(plan: Plan, name: str | None) -> np.ndarray | None:
     return None if name is None else plan.data.cv_columns[name].to_numpy()
 
@@ -147,6 +159,7 @@ def run_models(
             groups=_cv_column(plan, cfg.competition.cv.groups),
             time=_cv_column(plan, cfg.competition.cv.time),
             on_fold=fold_cb,
+            split_context=split_context(plan),
         )
         results[name] = result
         if on_model is not None:
