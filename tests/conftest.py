@@ -102,7 +102,9 @@ def make_competition(tmp_path: Path) -> Callable[..., Path]:
             (pipes / "custom.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
         train, test, sample = make_frames(n_train, n_test, task=task, seed=seed)
         if edit is not None:
-            edit(train, test, sample)
+            edited = edit(train, test, sample)
+            if edited is not None:
+                train, test, sample = edited
         train.to_csv(data / "train.csv", index=False)
         test.to_csv(data / "test.csv", index=False)
         sample.to_csv(data / "sample_submission.csv", index=False)

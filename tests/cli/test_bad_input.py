@@ -18,7 +18,7 @@ runner = CliRunner()
 
 
 def _drop_test_col(train, test, sample):
-    test.drop(columns="x2", inplace=True)
+    return train, test.drop(columns="x2"), sample
 
 
 def _nan_target(train, test, sample):
@@ -26,7 +26,7 @@ def _nan_target(train, test, sample):
 
 
 def _short_sample(train, test, sample):
-    sample.drop(index=sample.index[-5:], inplace=True)
+    return train, test, sample.iloc[:-5]
 
 
 def _dup_test_ids(train, test, sample):

@@ -16,13 +16,14 @@ from podium.models import MODEL_ADAPTERS, ModelAdapter, get_adapter, make_model
 pytestmark = pytest.mark.filterwarnings("error")
 
 GBDTS = ["lightgbm", "xgboost", "catboost"]
-SKLEARN = ["logistic_regression", "ridge", "random_forest", "extra_trees", "knn"]
+SKLEARN = ["logistic_regression", "ridge", "lasso", "random_forest", "extra_trees", "knn"]
 SUPPORTED = {
     "lightgbm": {"binary", "multiclass", "regression"},
     "xgboost": {"binary", "multiclass", "regression"},
     "catboost": {"binary", "multiclass", "regression"},
     "logistic_regression": {"binary", "multiclass"},
     "ridge": {"regression"},
+    "lasso": {"regression"},
     "random_forest": {"binary", "multiclass", "regression"},
     "extra_trees": {"binary", "multiclass", "regression"},
     "knn": {"binary", "multiclass", "regression"},
@@ -272,8 +273,8 @@ def test_gbdt_categoricals_with_nan_and_unseen_levels(name: str, kind: str) -> N
 @pytest.mark.parametrize("kind", ["category", "str"])
 def test_sklearn_models_reject_text_columns(name: str, kind: str) -> None:
     X, y, _ = categorical_data(kind)
-    task = "regression" if name == "ridge" else "binary"
-    with pytest.raises(ConfigError, match=r"'colour'.*one_hot or ordinal"):
+    task = "regression" if name in ("ridge", "lasso") else "binary"
+    with pytest.raises(ConfigError, match=r"'colour'.*'categorical' stage \(encoding: onehot or ordinal\)"):
         fit(name, task, X.assign(num=X["num"].fillna(0.0)), y)
 
 
@@ -297,7 +298,7 @@ def test_models_without_nan_support_name_the_column() -> None:
     ],
 )
 def test_unknown_sklearn_param(name: str, bad: str, suggestion: str) -> None:
-    task = "regression" if name == "ridge" else "binary"
+    task = "regression" if name in ("ridge", "lasso") else "binary"
     with pytest.raises(ConfigError, match=f"{bad!r}.*did you mean {suggestion!r}"):
         make_model(name, task=task, params={bad: 1})
     X, y = make_data(task)
@@ -379,7 +380,7 @@ def test_nullable_and_bool_columns(name: str) -> None:
             "f32": rng.normal(size=n).astype("float32"),
         }
     )
-    if name != "ridge":  # ridge cannot take missing values
+    if name not in ("ridge", "lasso"):  # linear models cannot take missing values
         X.loc[3, "count"] = pd.NA
         X.loc[4, "maybe"] = pd.NA
     y = flag * 2.0 + rng.normal(scale=0.1, size=n)

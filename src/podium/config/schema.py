@@ -65,6 +65,8 @@ class DataSpec(_Strict):
     id: str | None = None
     target: str
     drop: list[str] = Field(default_factory=list)
+    train_filter: str | None = None
+    """A pandas query over the train file: rows that match are kept (e.g. outliers out)."""
 
 
 class CVSpec(_Strict):
@@ -232,6 +234,9 @@ class PipelineConfig(_Strict):
     models: dict[str, ModelSpec]
     test_predictions: Literal["fold_mean", "refit"] = "fold_mean"
     n_jobs: int | None = None
+    """Threads per model; None: 1 below 50k rows, else every core."""
+    n_workers: int | None = None
+    """Folds fitted at once in separate processes (None: 1); results do not depend on it."""
 
     @field_validator("models")
     @classmethod

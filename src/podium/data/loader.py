@@ -117,6 +117,17 @@ def _check_target(y: pd.Series, cfg: CompetitionConfig, path: Path) -> pd.Series
     return y
 
 
+def _filter(train: pd.DataFrame, query: str, path: Path) -> pd.DataFrame:
+    try:
+        kept = train.query(query, engine="python")
+    except Exception as exc:  # pandas raises many kinds for a bad expression
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path}: data.train_filter {query!r} cannot be applied: {first}") from None
+    if kept.empty:
+        raise DataError(f"{path}: data.train_filter {query!r} keeps no rows")
+    return kept.reset_index(drop=True)
+
+
 def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     """Read train, test and sample submission and check them against ``cfg``.
 
@@ -131,6 +142,8 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     sample = _read_csv(sample_path, "sample submission", data_dir)
 
     _need(train, spec.target, train_path, "target")
+    if spec.train_filter:
+        train = _filter(train, spec.train_filter, train_path)
     y = _check_target(train[spec.target], cfg, train_path)
     cv_cols = [c for c in (cfg.cv.groups, cfg.cv.time, cfg.cv.fold_column) if c]
     for col in cv_cols:

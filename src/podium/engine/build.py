@@ -11,7 +11,7 @@ from podium.models import MODEL_ADAPTERS
 from podium.registry import Registry
 from podium.stages import BUILTIN_STAGES, StageChain
 
-__all__ = ["auto_n_jobs", "default_registry", "build_chain", "build_model", "build_all"]
+__all__ = ["auto_n_jobs", "auto_n_workers", "default_registry", "build_chain", "build_model", "build_all"]
 
 
 def default_registry() -> Registry:
@@ -49,6 +49,17 @@ def auto_n_jobs(n_rows: int, configured: int | None) -> int:
     if configured is not None:
         return max(1, configured)
     return 1 if n_rows < 50_000 else max(1, os.cpu_count() or 1)
+
+
+def auto_n_workers(n_jobs: int, configured: int | None) -> int:
+    """Folds in parallel: ``n_workers`` from config, else 1.
+
+    Worker processes cost seconds to start (they import pandas and the model libraries),
+    which only pays off for pipelines that train for minutes; pipelines opt in.
+    """
+    if configured is not None:
+        return max(1, configured)
+    return 1
 
 
 def build_model(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -78,6 +79,90 @@ def _inverse(p: np.ndarray, transform: str) -> np.ndarray:
     return np.expm1(p) if transform == "log1p" else p
 
 
+@dataclass(frozen=True, eq=False)
+class _FoldJob:
+    """What every fold of one model shares (pickled once per worker)."""
+
+    chain: Any
+    model: Any
+    X: pd.DataFrame
+    y: np.ndarray
+    X_test: pd.DataFrame | None
+    metric: Metric
+    early_stopping: EarlyStoppingSpec | None
+    predict_test: bool
+    target_transform: str
+    groups: np.ndarray | None
+    time: np.ndarray | None
+    split_context: SplitContext | None
+
+    @property
+    def use_es(self) -> bool:
+        return self.early_stopping is not None and bool(
+            getattr(self.model, "supports_early_stopping", False)
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class _FoldOut:
+    valid_pred: np.ndarray
+    test_pred: np.ndarray | None
+    result: FoldResult
+    importance: pd.Series
+    fit_rows: int
+
+
+def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) -> _FoldOut:
+    """Fit a fresh chain + model on the training part of fold ``k``; predict the rest."""
+    t0 = _time.perf_counter()
+    y = job.y
+    fold_chain = clone(job.chain)
+    Xtr = fold_chain.fit_transform(
+        job.X.iloc[tr], y[tr], **_fit_params(tr, job.groups, job.split_context)
+    )
+    Xva = fold_chain.transform(job.X.iloc[va])
+    ytr = _forward(y[tr], job.target_transform)
+    fold_model = clone(job.model)
+    es = job.early_stopping
+    if es is not None and job.use_es:
+        fit_i, hold_i = holdout_split(
+            len(tr),
+            fraction=es.holdout,
+            seed=seed,
+            y=y[tr],
+            stratify=job.metric.tasks.isdisjoint({"regression"}),
+            groups=None if job.groups is None else job.groups[tr],
+            time=None if job.time is None else job.time[tr],
+        )
+        fold_model.fit(
+            Xtr.iloc[fit_i],
+            ytr[fit_i],
+            eval_set=(Xtr.iloc[hold_i], ytr[hold_i]),
+            early_stopping_rounds=es.rounds,
+        )
+        n_fit = len(fit_i)
+    else:
+        fold_model.fit(Xtr, ytr)
+        n_fit = len(tr)
+    t1 = _time.perf_counter()
+    pred = _inverse(np.asarray(fold_model.predict(Xva)), job.target_transform)
+    test_pred = None
+    if job.X_test is not None and job.predict_test:
+        raw = fold_model.predict(fold_chain.transform(job.X_test))
+        test_pred = _inverse(np.asarray(raw), job.target_transform)
+    t2 = _time.perf_counter()
+    result = FoldResult(
+        fold=k,
+        score=job.metric(y[va], pred),
+        n_train=len(tr),
+        n_valid=len(va),
+        best_iteration=getattr(fold_model, "best_iteration_", None),
+        fit_seconds=t1 - t0,
+        predict_seconds=t2 - t1,
+    )
+    return _FoldOut(pred, test_pred, result, fold_model.feature_importances_, n_fit)
+
+
 def run_cv(
     chain: Any,
     model: Any,
@@ -96,6 +181,7 @@ def run_cv(
     time: np.ndarray | None = None,
     on_fold: FoldCallback | None = None,
     split_context: SplitContext | None = None,
+    n_workers: int = 1,
 ) -> CVResult:
     """Cross-validate ``chain`` + ``model`` on ``folds``.
 
@@ -116,84 +202,55 @@ def run_cv(
         split_context: the outer scheme; each fold's chain gets it (for its training rows)
             as the fit parameter ``split_context`` so cross-fitted stages build inner
             folds that follow the outer scheme.
+        n_workers: folds fitted at once in separate processes (results are identical
+            to ``n_workers=1``; each fold is seeded by its index, not by timing).
 
     Returns:
         The model's out-of-fold predictions, test predictions and fold scores.
     """
     start = _time.perf_counter()
-    y = np.asarray(y)
-    use_es = early_stopping is not None and getattr(model, "supports_early_stopping", False)
-    stratify = metric.tasks.isdisjoint({"regression"})
-    seeds = np.random.SeedSequence(seed).generate_state(folds.n_splits)
-    oof: np.ndarray | None = None
-    test_sum: np.ndarray | None = None
-    fold_results: list[FoldResult] = []
-    importances: list[pd.Series] = []
-    fit_rows: list[int] = []
-    for k, (tr, va) in enumerate(folds.split()):
-        t0 = _time.perf_counter()
-        fold_chain = clone(chain)
-        fold_params = _fit_params(tr, groups, split_context)
-        Xtr = fold_chain.fit_transform(X.iloc[tr], y[tr], **fold_params)
-        Xva = fold_chain.transform(X.iloc[va])
-        ytr = _forward(y[tr], target_transform)
-        fold_model = clone(model)
-        if use_es:
-            assert early_stopping is not None
-            fit_i, hold_i = holdout_split(
-                len(tr),
-                fraction=early_stopping.holdout,
-                seed=int(seeds[k]),
-                y=y[tr],
-                stratify=stratify,
-                groups=None if groups is None else groups[tr],
-                time=None if time is None else time[tr],
-            )
-            fold_model.fit(
-                Xtr.iloc[fit_i],
-                ytr[fit_i],
-                eval_set=(Xtr.iloc[hold_i], ytr[hold_i]),
-                early_stopping_rounds=early_stopping.rounds,
-            )
-            fit_rows.append(len(fit_i))
-        else:
-            fold_model.fit(Xtr, ytr)
-            fit_rows.append(len(tr))
-        t1 = _time.perf_counter()
-        pred = _inverse(np.asarray(fold_model.predict(Xva)), target_transform)
-        if oof is None:
-            oof = np.full((len(X), *pred.shape[1:]), np.nan)
-        oof[va] = pred
-        if X_test is not None and test_predictions == "fold_mean":
-            tp = _inverse(
-                np.asarray(fold_model.predict(fold_chain.transform(X_test))), target_transform
-            )
-            test_sum = tp if test_sum is None else test_sum + tp
-        t2 = _time.perf_counter()
-        importances.append(fold_model.feature_importances_)
-        result = FoldResult(
-            fold=k,
-            score=metric(y[va], pred),
-            n_train=len(tr),
-            n_valid=len(va),
-            best_iteration=getattr(fold_model, "best_iteration_", None),
-            fit_seconds=t1 - t0,
-            predict_seconds=t2 - t1,
+    job = _FoldJob(
+        chain=chain,
+        model=model,
+        X=X,
+        y=np.asarray(y),
+        X_test=X_test,
+        metric=metric,
+        early_stopping=early_stopping,
+        predict_test=test_predictions == "fold_mean",
+        target_transform=target_transform,
+        groups=groups,
+        time=time,
+        split_context=split_context,
+    )
+    seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(folds.n_splits)]
+    splits = list(folds.split())
+    if n_workers > 1 and len(splits) > 1:
+        from joblib import Parallel, delayed
+
+        runner = Parallel(n_jobs=min(n_workers, len(splits)), return_as="generator")
+        outs_iter = runner(
+            delayed(_run_fold)(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits)
         )
-        fold_results.append(result)
+    else:
+        outs_iter = (_run_fold(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits))
+    outs: list[_FoldOut] = []
+    for out in outs_iter:
+        outs.append(out)
         if on_fold is not None:
-            on_fold(result, folds.n_splits)
-    assert oof is not None
+            on_fold(out.result, folds.n_splits)
+    first = outs[0].valid_pred
+    oof = np.full((len(X), *first.shape[1:]), np.nan)
+    for out, (_, va) in zip(outs, splits, strict=True):
+        oof[va] = out.valid_pred
+    fold_results = [o.result for o in outs]
     test, refit_iters = None, None
     if X_test is not None and test_predictions == "refit":
-        test, refit_iters = _refit_predict(
-            chain, model, X, y, X_test, fold_results, fit_rows, use_es, target_transform, groups,
-            split_context,
-        )
-    elif test_sum is not None:
-        test = test_sum / folds.n_splits
+        test, refit_iters = _refit_predict(job, fold_results, [o.fit_rows for o in outs])
+    elif X_test is not None:
+        test = np.sum([o.test_pred for o in outs], axis=0) / folds.n_splits
     scores = np.array([f.score for f in fold_results])
-    imp = pd.concat(importances, axis=1).fillna(0.0).mean(axis=1).sort_values(ascending=False)
+    imp = pd.concat([o.importance for o in outs], axis=1).fillna(0.0).mean(axis=1)
     return CVResult(
         name=name,
         metric=metric.name,
@@ -202,7 +259,7 @@ def run_cv(
         folds=tuple(fold_results),
         cv_mean=float(scores.mean()),
         cv_std=float(scores.std()),
-        importances=imp,
+        importances=imp.sort_values(ascending=False),
         test_strategy=test_predictions,
         seconds=_time.perf_counter() - start,
         refit_iterations=refit_iters,
@@ -210,28 +267,21 @@ def run_cv(
 
 
 def _refit_predict(
-    chain: Any,
-    model: Any,
-    X: pd.DataFrame,
-    y: np.ndarray,
-    X_test: pd.DataFrame,
-    folds: list[FoldResult],
-    fit_rows: list[int],
-    use_es: bool,
-    target_transform: str,
-    groups: np.ndarray | None,
-    split_context: SplitContext | None,
+    job: _FoldJob, folds: list[FoldResult], fit_rows: list[int]
 ) -> tuple[np.ndarray, int | None]:
     """Fit chain + model on all training rows; iterations = mean best x (rows ratio)."""
-    full_chain = clone(chain)
-    params = _fit_params(np.arange(len(X)), groups, split_context)
-    Xall = full_chain.fit_transform(X, y, **params)
-    full_model = clone(model)
+    assert job.X_test is not None
+    n = len(job.X)
+    full_chain = clone(job.chain)
+    Xall = full_chain.fit_transform(
+        job.X, job.y, **_fit_params(np.arange(n), job.groups, job.split_context)
+    )
+    full_model = clone(job.model)
     iters = None
     best = [f.best_iteration for f in folds if f.best_iteration]
-    if use_es and best:
-        iters = max(1, int(round(np.mean(best) * len(X) / np.mean(fit_rows))))
+    if job.use_es and best:
+        iters = max(1, int(round(np.mean(best) * n / np.mean(fit_rows))))
         full_model = full_model.with_iterations(iters)
-    full_model.fit(Xall, _forward(y, target_transform))
-    pred = full_model.predict(full_chain.transform(X_test))
-    return _inverse(np.asarray(pred), target_transform), iters
+    full_model.fit(Xall, _forward(job.y, job.target_transform))
+    pred = full_model.predict(full_chain.transform(job.X_test))
+    return _inverse(np.asarray(pred), job.target_transform), iters

@@ -16,14 +16,22 @@ import pandas as pd
 from podium.config import ResolvedConfig
 from podium.cv import Folds, SplitContext, build_folds
 from podium.data import CompetitionData
-from podium.engine.build import build_all
+from podium.engine.build import auto_n_jobs, auto_n_workers, build_all
 from podium.engine.cv_loop import run_cv
 from podium.engine.result import CVResult, FoldResult
 from podium.exceptions import ConfigError, DataError
 from podium.metrics import Metric, get_metric
 from podium.registry import Registry
 
-__all__ = ["split_context", "Plan", "ExperimentResult", "prepare", "run_models", "encode_target", "make_folds"]
+__all__ = [
+    "split_context",
+    "Plan",
+    "ExperimentResult",
+    "prepare",
+    "run_models",
+    "encode_target",
+    "make_folds",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,6 +144,8 @@ def run_models(
     cfg = plan.cfg
     pipe = cfg.pipeline
     results: dict[str, CVResult] = {}
+    n_jobs = auto_n_jobs(len(plan.data.train), pipe.n_jobs)
+    n_workers = auto_n_workers(n_jobs, pipe.n_workers)
     for i, (name, (chain, model)) in enumerate(plan.models.items()):
         spec = pipe.models[name]
 
@@ -160,6 +170,7 @@ def run_models(
             time=_cv_column(plan, cfg.competition.cv.time),
             on_fold=fold_cb,
             split_context=split_context(plan),
+            n_workers=n_workers,
         )
         results[name] = result
         if on_model is not None:

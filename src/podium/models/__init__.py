@@ -15,7 +15,7 @@ from typing import Any
 from podium.exceptions import ConfigError, did_you_mean
 from podium.models.base import TASKS, ModelAdapter
 from podium.models.gbdt import CatBoostAdapter, GBDTAdapter, LightGBMAdapter, XGBoostAdapter
-from podium.models.linear import LogisticRegressionAdapter, RidgeAdapter
+from podium.models.linear import LassoAdapter, LogisticRegressionAdapter, RidgeAdapter
 from podium.models.neighbors import KNNAdapter
 from podium.models.trees import ExtraTreesAdapter, RandomForestAdapter
 
@@ -26,6 +26,7 @@ __all__ = [
     "ExtraTreesAdapter",
     "GBDTAdapter",
     "KNNAdapter",
+    "LassoAdapter",
     "LightGBMAdapter",
     "LogisticRegressionAdapter",
     "ModelAdapter",
@@ -44,6 +45,7 @@ MODEL_ADAPTERS: dict[str, type[ModelAdapter]] = {
         CatBoostAdapter,
         LogisticRegressionAdapter,
         RidgeAdapter,
+        LassoAdapter,
         RandomForestAdapter,
         ExtraTreesAdapter,
         KNNAdapter,

@@ -108,7 +108,7 @@ def numeric_matrix(
         if is_categorical(dtype) or not pd.api.types.is_numeric_dtype(dtype):
             raise ConfigError(
                 f"model {model!r} needs numeric features but column {name!r} has dtype "
-                f"{dtype}; add a one_hot or ordinal stage for it"
+                f"{dtype}; add a 'categorical' stage (encoding: onehot or ordinal) for it"
             )
     try:
         matrix = X.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -124,6 +124,6 @@ def numeric_matrix(
             name = names[int(np.flatnonzero(bad)[0])]
             raise ConfigError(
                 f"model {model!r} cannot handle missing values but column {name!r} has some; "
-                "add an imputation stage or use a model that accepts NaN"
+                "add an 'impute' stage or use a model that accepts NaN"
             )
     return matrix

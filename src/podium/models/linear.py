@@ -1,4 +1,4 @@
-"""Linear model adapters: logistic regression (classification) and ridge (regression).
+"""Linear model adapters: logistic regression (classification), ridge and lasso (regression).
 
 Features are standardised inside the adapter (``params={"standardize": False}`` turns
 this off), so coefficients are comparable and their magnitudes serve as importances.
@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import Lasso, LogisticRegression, Ridge
 
 from podium.models._sklearn import SklearnAdapter
 
-__all__ = ["LogisticRegressionAdapter", "RidgeAdapter"]
+__all__ = ["LassoAdapter", "LogisticRegressionAdapter", "RidgeAdapter"]
 
 
 class _LinearAdapter(SklearnAdapter):
@@ -49,3 +49,16 @@ class RidgeAdapter(_LinearAdapter):
 
     def _defaults(self) -> dict[str, Any]:
         return {"alpha": 1.0, "random_state": self.seed}
+
+
+class LassoAdapter(_LinearAdapter):
+    """``sklearn.linear_model.Lasso`` for regression (L1: sparse coefficients)."""
+
+    name: ClassVar[str] = "lasso"
+    tasks: ClassVar[frozenset[str]] = frozenset({"regression"})
+
+    def _estimator_class(self) -> type:
+        return Lasso
+
+    def _defaults(self) -> dict[str, Any]:
+        return {"alpha": 0.001, "max_iter": 20000, "random_state": self.seed}

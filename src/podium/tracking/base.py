@@ -1,0 +1,280 @@
+"""The tracking interface every podium stage logs through, and a tracker that does nothing.
+
+Stages receive a :class:`Tracker` and never import MLflow themselves: the engine passes an
+:class:`~podium.tracking.mlflow_tracker.MlflowTracker` for real runs and a
+:class:`NullTracker` for library use and tests. The module also holds :class:`RunSummary`
+and the tracking-store location helpers. It only uses the standard library, so a bad store
+URI fails fast, before MLflow is imported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from urllib.parse import quote, urlsplit
+
+from podium.exceptions import TrackingError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Tracker",
+    "NullTracker",
+    "RunSummary",
+    "flatten_params",
+    "default_tracking_uri",
+    "sqlite_path",
+    "check_reachable",
+    "redact",
+]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "postgresql": 5432, "mysql": 3306, "mssql": 1433}
+
+
+@runtime_checkable
+class Tracker(Protocol):
+    """What podium needs from an experiment tracker.
+
+    All ``log_*`` methods write to the innermost run opened with :meth:`run`.
+    """
+
+    def run(
+        self, name: str, *, nested: bool = False, tags: Mapping[str, str] | None = None
+    ) -> AbstractContextManager[str]:
+        """Open a run and yield its id.
+
+        Args:
+            name: Run name shown in the UI.
+            nested: Make the run a child of the currently open run.
+            tags: Tags set when the run is created.
+
+        If the body raises, the run ends with status ``FAILED`` and the exception propagates.
+        """
+        ...
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        """Log parameters; nested mappings become dotted keys, values are stringified."""
+        ...
+
+    def log_metrics(self, metrics: Mapping[str, float], *, step: int | None = None) -> None:
+        """Log numeric metrics, optionally at a step (e.g. a fold or an iteration)."""
+        ...
+
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        """Set tags on the open run."""
+        ...
+
+    def log_artifact(self, path: Path, *, artifact_path: str | None = None) -> None:
+        """Copy a local file or folder into the run's artifacts."""
+        ...
+
+    def log_text(self, text: str, name: str) -> None:
+        """Store ``text`` as the artifact ``name`` (e.g. ``"config.resolved.yaml"``)."""
+        ...
+
+    def log_frame(self, df: pd.DataFrame, name: str) -> None:
+        """Store a data frame as a parquet artifact (e.g. ``"oof.parquet"``)."""
+        ...
+
+    def log_figure(self, fig: Any, name: str) -> None:
+        """Store a matplotlib figure as a png artifact and close it."""
+        ...
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of ``podium runs``: a (parent) run and its cross-validation result.
+
+    Attributes:
+        run_id: MLflow run id.
+        name: Run name.
+        status: ``RUNNING``, ``FINISHED``, ``FAILED`` or ``KILLED``.
+        start_time: When the run started (timezone-aware, UTC).
+        duration_s: Seconds from start to end, ``None`` while running.
+        metric: Name of the competition metric (tag ``podium.metric``).
+        cv_mean: Mean cross-validation score (metric ``cv_mean``).
+        cv_std: Standard deviation over folds (metric ``cv_std``).
+        models: Model names (tag ``podium.models``, comma separated).
+        submission: Path of the written submission (tag ``podium.submission``).
+        tags: All tags of the run.
+    """
+
+    run_id: str
+    name: str
+    status: str
+    start_time: datetime
+    duration_s: float | None = None
+    metric: str | None = None
+    cv_mean: float | None = None
+    cv_std: float | None = None
+    models: list[str] = field(default_factory=list)
+    submission: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_run(cls, run: Any) -> RunSummary:
+        """Summarize an MLflow ``Run`` (read through its ``info`` and ``data`` attributes)."""
+        info, data = run.info, run.data
+        tags = dict(data.tags)
+        duration = None
+        if info.end_time and info.start_time:
+            duration = (info.end_time - info.start_time) / 1000
+        return cls(
+            run_id=info.run_id,
+            name=info.run_name or "",
+            status=info.status,
+            start_time=datetime.fromtimestamp((info.start_time or 0) / 1000, tz=UTC),
+            duration_s=duration,
+            metric=tags.get("podium.metric"),
+            cv_mean=data.metrics.get("cv_mean"),
+            cv_std=data.metrics.get("cv_std"),
+            models=[m.strip() for m in tags.get("podium.models", "").split(",") if m.strip()],
+            submission=tags.get("podium.submission"),
+            tags=tags,
+        )
+
+
+def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Flatten nested mappings into dotted keys with string values.
+
+    Args:
+        params: Possibly nested parameters, e.g. ``{"model": {"lr": 0.1}}``.
+        prefix: Key prefix used for recursion.
+
+    Returns:
+        A flat mapping such as ``{"model.lr": "0.1"}``. Empty mappings are kept as ``"{}"``.
+    """
+    flat: dict[str, str] = {}
+    for key, value in params.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten_params(value, prefix=f"{full}."))
+        else:
+            flat[full] = str(value)
+    return flat
+
+
+class NullTracker:
+    """A :class:`Tracker` that records nothing; ``run()`` yields ``""``."""
+
+    @contextmanager
+    def run(
+        self, name: str, *, nested: bool = False, tags: Mapping[str, str] | None = None
+    ) -> Iterator[str]:
+        """Yield an empty run id and do nothing else."""
+        yield ""
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        """Do nothing."""
+
+    def log_metrics(self, metrics: Mapping[str, float], *, step: int | None = None) -> None:
+        """Do nothing."""
+
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        """Do nothing."""
+
+    def log_artifact(self, path: Path, *, artifact_path: str | None = None) -> None:
+        """Do nothing."""
+
+    def log_text(self, text: str, name: str) -> None:
+        """Do nothing."""
+
+    def log_frame(self, df: pd.DataFrame, name: str) -> None:
+        """Do nothing."""
+
+    def log_figure(self, fig: Any, name: str) -> None:
+        """Close the figure (so callers never leak pyplot figures) and do nothing else."""
+        _close_figure(fig)
+
+
+def _close_figure(fig: Any) -> None:
+    """Close ``fig`` in pyplot if pyplot is loaded; bare ``Figure`` objects need nothing."""
+    import sys
+
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
+
+
+# -- store locations (stdlib only, so a bad URI fails fast without importing MLflow) ---------
+
+
+def default_tracking_uri(root: Path) -> str:
+    """Return ``sqlite:///<abs root>/mlruns/mlflow.db`` and create the ``mlruns`` folder."""
+    folder = Path(root).expanduser().resolve() / "mlruns"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TrackingError(f"cannot create the tracking folder {folder}: {exc}") from exc
+    return f"sqlite:///{folder / 'mlflow.db'}"
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """Return the database file of a ``sqlite:///`` URI (``None`` for other or in-memory URIs)."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = uri.removeprefix("sqlite:///").split("?", 1)[0]
+    if path in ("", ":memory:"):
+        return None
+    return Path(path).resolve()
+
+
+def redact(uri: str) -> str:
+    """Hide the password of ``scheme://user:password@host`` URIs."""
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", uri)
+
+
+def check_reachable(uri: str, timeout: float = 3.0) -> None:
+    """Fail fast, with one line, if the tracking store at ``uri`` cannot be used.
+
+    SQLite: the folder must be creatable and writable and an existing file must be a
+    database. Servers and databases: their host and port must accept a TCP connection within
+    ``timeout`` seconds (MLflow itself would retry for minutes). Other schemes are left to MLflow.
+
+    Raises:
+        TrackingError: The store cannot be used.
+    """
+    db = sqlite_path(uri)
+    if db is not None:
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            blocker = next((p for p in db.parents if p.exists()), None)
+            reason = f"{blocker} is a file" if blocker and not blocker.is_dir() else exc.strerror
+            msg = f"cannot create the tracking database folder {db.parent}: {reason}"
+            raise TrackingError(msg) from exc
+        if db.is_dir() or not os.access(db.parent, os.W_OK):
+            raise TrackingError(f"cannot write the tracking database {db}")
+        if db.exists():
+            try:
+                read_only = f"file:{quote(str(db))}?mode=ro"
+                with closing(sqlite3.connect(read_only, uri=True, timeout=timeout)) as conn:
+                    conn.execute("PRAGMA schema_version")
+            except sqlite3.Error as exc:
+                raise TrackingError(f"cannot open the tracking database {db}: {exc}") from exc
+        return
+    parts = urlsplit(uri)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme not in _DEFAULT_PORTS:
+        return
+    try:
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError as exc:
+        raise TrackingError(f"bad tracking URI {redact(uri)}: {exc}") from exc
+    host = parts.hostname or "localhost"
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise TrackingError(
+            f"cannot reach the tracking store {redact(uri)} at {host}:{port}: {reason}"
+        ) from exc

@@ -1,0 +1,299 @@
+"""The MLflow implementation of :class:`~podium.tracking.base.Tracker`.
+
+The only podium module that imports MLflow, lazily (``import mlflow`` takes seconds). Every
+MLflow call goes through :func:`_calling`, which hides MLflow/Alembic/SQLAlchemy INFO logs,
+deprecation warnings and progress bars during the call and turns failures into one-line
+:class:`~podium.exceptions.TrackingError` messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import TYPE_CHECKING, Any
+
+from podium.exceptions import TrackingError
+from podium.tracking.base import (
+    RunSummary,
+    _close_figure,
+    check_reachable,
+    default_tracking_uri,
+    flatten_params,
+    redact,
+    sqlite_path,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["MlflowTracker", "default_tracking_uri"]
+
+_QUIET_LOGGERS = ("mlflow", "alembic", "alembic.runtime.migration", "sqlalchemy")
+_QUIET_ENV = {"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
+_NO_URL_PRINT = {"MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
+_quiet_lock = threading.RLock()
+_quiet_depth = 0
+_saved_levels: dict[str, int] = {}
+
+
+def _import_mlflow() -> None:
+    if "mlflow" not in sys.modules:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                import mlflow  # noqa: F401
+            except ImportError as exc:
+                raise TrackingError(f"MLflow is not installed ({exc}) - `uv add mlflow`") from exc
+
+
+@contextmanager
+def _calling(uri: str, action: str, env: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Run MLflow code quietly; re-raise its failures as one-line ``TrackingError``s.
+
+    ``env`` holds MLflow switches set for the call unless the user has set them.
+    """
+    global _quiet_depth
+    _import_mlflow()  # importing MLflow resets its loggers, so it comes before saving them
+    added = {k: v for k, v in {**_QUIET_ENV, **(env or {})}.items() if k not in os.environ}
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            for logger in map(logging.getLogger, _QUIET_LOGGERS):
+                _saved_levels[logger.name] = logger.level
+                if logger.getEffectiveLevel() < logging.WARNING:
+                    logger.setLevel(logging.WARNING)
+        _quiet_depth += 1
+        os.environ.update(added)
+    try:
+        with warnings.catch_warnings():
+            for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+                warnings.simplefilter("ignore", category)
+            warnings.filterwarnings("ignore", module=r"(mlflow|alembic|sqlalchemy)(\.|$)")
+            yield
+    except TrackingError:
+        raise
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise TrackingError(f"MLflow could not {action} ({redact(uri)}): {first}") from exc
+    finally:
+        with _quiet_lock:
+            for key in added:
+                os.environ.pop(key, None)
+            _quiet_depth -= 1
+            if _quiet_depth == 0:
+                for name, level in _saved_levels.items():
+                    logging.getLogger(name).setLevel(level)
+
+
+class MlflowTracker:
+    """Log podium runs to MLflow through an ``MlflowClient`` (no global MLflow state).
+
+    Args:
+        uri: Tracking URI. ``None`` means ``$MLFLOW_TRACKING_URI``, else
+            :func:`default_tracking_uri` of ``root``.
+        experiment: Experiment name; created on first use.
+        artifact_root: Where a new experiment stores artifacts. Defaults to ``artifacts/``
+            next to a SQLite database; for other stores the server decides.
+        root: Project root used for the default URI (defaults to the working directory).
+
+    Raises:
+        TrackingError: The store is unreachable, unwritable or not an MLflow store.
+    """
+
+    def __init__(
+        self,
+        *,
+        uri: str | None = None,
+        experiment: str,
+        artifact_root: Path | None = None,
+        root: Path | None = None,
+    ) -> None:
+        uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
+        self.uri = uri or default_tracking_uri(root or Path.cwd())
+        check_reachable(self.uri)
+        db_path = sqlite_path(self.uri)
+        if artifact_root is None and db_path is not None:
+            artifact_root = db_path.parent / "artifacts"
+        self.artifact_root = Path(artifact_root).resolve() if artifact_root else None
+        self.experiment = experiment
+        self._stacks: dict[int, list[str]] = {}
+        self._owner = threading.get_ident()
+        with _calling(self.uri, "open the tracking store"):
+            from mlflow import MlflowClient
+            from mlflow.tracking.context.registry import resolve_tags
+
+            self._client = MlflowClient(tracking_uri=self.uri)
+            self._context_tags: dict[str, str] = resolve_tags()
+            self.experiment_id = self._ensure_experiment()
+
+    def _ensure_experiment(self) -> str:
+        found = self._client.get_experiment_by_name(self.experiment)
+        if found is None:
+            location = None
+            if self.artifact_root is not None:
+                self.artifact_root.mkdir(parents=True, exist_ok=True)
+                location = self.artifact_root.as_uri()
+            try:
+                return self._client.create_experiment(self.experiment, artifact_location=location)
+            except Exception:  # created concurrently by another process
+                found = self._client.get_experiment_by_name(self.experiment)
+                if found is None:
+                    raise
+        if found.lifecycle_stage == "deleted":
+            self._client.restore_experiment(found.experiment_id)
+        return found.experiment_id
+
+    def _open_run(self) -> str | None:
+        stack = self._stacks.get(threading.get_ident()) or self._stacks.get(self._owner)
+        return stack[-1] if stack else None
+
+    def _current(self) -> str:
+        run_id = self._open_run()
+        if run_id is None:
+            raise TrackingError("no open run to log to - wrap the code in `with tracker.run(...)`")
+        return run_id
+
+    @contextmanager
+    def run(
+        self, name: str, *, nested: bool = False, tags: Mapping[str, str] | None = None
+    ) -> Iterator[str]:
+        """Open a run and yield its id; see :meth:`podium.tracking.base.Tracker.run`."""
+        parent = self._open_run()
+        if parent is not None and not nested:
+            raise TrackingError(
+                f"cannot start run {name!r} while run {parent} is open - pass nested=True"
+            )
+        all_tags = {**self._context_tags, **{k: str(v) for k, v in (tags or {}).items()}}
+        all_tags["mlflow.runName"] = name
+        if parent is not None:
+            all_tags["mlflow.parentRunId"] = parent
+        with _calling(self.uri, f"start run {name!r}"):
+            created = self._client.create_run(self.experiment_id, tags=all_tags, run_name=name)
+        run_id = created.info.run_id
+        stack = self._stacks.setdefault(threading.get_ident(), [])
+        stack.append(run_id)
+        try:
+            yield run_id
+        except BaseException as exc:
+            status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+            with suppress(Exception), _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT):
+                error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+                self._client.set_tag(run_id, "podium.error", error)
+                self._client.set_terminated(run_id, status=status)
+            raise
+        else:
+            with _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT if parent else None):
+                self._client.set_terminated(run_id, status="FINISHED")
+        finally:
+            stack.remove(run_id)
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        """Log flattened, stringified params (truncated to MLflow's limit, 100 per batch)."""
+        self._log_batch("params", list(flatten_params(params).items()))
+
+    def log_metrics(self, metrics: Mapping[str, float], *, step: int | None = None) -> None:
+        """Log metrics at ``step`` (0 when omitted)."""
+        try:
+            values = [(str(k), float(v)) for k, v in metrics.items()]
+        except (TypeError, ValueError) as exc:
+            raise TrackingError(f"metric values must be numbers: {dict(metrics)!r}") from exc
+        self._log_batch("metrics", values, step=step or 0)
+
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        """Set tags on the open run (values truncated to MLflow's limit)."""
+        self._log_batch("tags", [(str(k), str(v)) for k, v in tags.items()])
+
+    def _log_batch(self, kind: str, items: list[tuple[str, Any]], step: int = 0) -> None:
+        run_id = self._current()
+        with _calling(self.uri, f"log {kind}"):
+            from mlflow.entities import Metric, Param, RunTag
+            from mlflow.utils import validation as limits
+
+            if kind == "metrics":
+                now = int(time.time() * 1000)
+                entities: list[Any] = [Metric(k, v, now, step) for k, v in items]
+                size = limits.MAX_METRICS_PER_BATCH
+            else:
+                cls, cut = (Param, limits.MAX_PARAM_VAL_LENGTH)
+                if kind == "tags":
+                    cls, cut = (RunTag, limits.MAX_TAG_VAL_LENGTH)
+                entities = [cls(k, v[:cut]) for k, v in items]
+                size = limits.MAX_PARAMS_TAGS_PER_BATCH
+            for i in range(0, len(entities), size):
+                self._client.log_batch(run_id, **{kind: entities[i : i + size]})
+
+    def log_artifact(self, path: Path, *, artifact_path: str | None = None) -> None:
+        """Copy a local file, or every file of a folder, into the run's artifacts."""
+        run_id = self._current()
+        path = Path(path)
+        if not path.exists():
+            raise TrackingError(f"cannot log artifact {path}: no such file or folder")
+        with _calling(self.uri, f"log artifact {path.name!r}"):
+            if path.is_dir():
+                self._client.log_artifacts(run_id, str(path), artifact_path)
+            else:
+                self._client.log_artifact(run_id, str(path), artifact_path)
+
+    def log_text(self, text: str, name: str) -> None:
+        """Store ``text`` as the artifact ``name``."""
+        run_id = self._current()
+        with _calling(self.uri, f"log {name!r}"):
+            self._client.log_text(run_id, text, name)
+
+    def log_frame(self, df: pd.DataFrame, name: str) -> None:
+        """Store ``df`` as a parquet artifact (``.parquet`` is appended if missing)."""
+        run_id = self._current()
+        if not name.endswith(".parquet"):
+            name += ".parquet"
+        folder, _, filename = name.rpartition("/")
+        with TemporaryDirectory(prefix="podium-") as tmp:
+            local = Path(tmp) / filename
+            df.to_parquet(local)
+            with _calling(self.uri, f"log {name!r}"):
+                self._client.log_artifact(run_id, str(local), folder or None)
+
+    def log_figure(self, fig: Any, name: str) -> None:
+        """Store a matplotlib figure as a png artifact and close it."""
+        try:
+            run_id = self._current()
+            if "." not in name.rpartition("/")[2]:
+                name += ".png"
+            with _calling(self.uri, f"log figure {name!r}"):
+                self._client.log_figure(run_id, fig, name, save_kwargs={"dpi": 100})
+        finally:
+            _close_figure(fig)
+
+    def list_runs(self, *, parent_only: bool = True, max_results: int = 100) -> list[RunSummary]:
+        """Return the experiment's runs, newest first (top-level runs only by default)."""
+        query = "tags.`mlflow.parentRunId` IS NULL" if parent_only else ""
+        with _calling(self.uri, "search runs"):
+            runs = self._client.search_runs(
+                [self.experiment_id],
+                query,
+                max_results=max_results,
+                order_by=["attributes.start_time DESC"],
+            )
+        return [RunSummary.from_run(run) for run in runs]
+
+    def download_artifact(self, run_id: str, name: str, dst_dir: Path) -> Path:
+        """Copy the artifact ``name`` of ``run_id`` into ``dst_dir`` and return its path."""
+        dst = Path(dst_dir)
+        dst.mkdir(parents=True, exist_ok=True)
+        with _calling(self.uri, f"download artifact {name!r} of run {run_id}"):
+            return Path(self._client.download_artifacts(run_id, name, str(dst)))
+
+    def load_frame(self, run_id: str, name: str) -> pd.DataFrame:
+        """Read a parquet artifact logged with :meth:`log_frame`."""
+        import pandas as pd
+
+        if not name.endswith(".parquet"):
+            name += ".parquet"
+        with TemporaryDirectory(prefix="podium-") as tmp:
+            return pd.read_parquet(self.download_artifact(run_id, name, Path(tmp)))

@@ -1,0 +1,107 @@
+"""Diagnostic figures logged with runs.
+
+The figures are plain :class:`matplotlib.figure.Figure` objects rendered with Agg: pyplot is
+never imported, so no GUI backend is touched and nothing needs closing (``log_figure`` closes
+pyplot figures anyway).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from podium.exceptions import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
+
+__all__ = ["feature_importance_figure", "roc_curve_figure", "residual_figure"]
+
+_MAX_POINTS = 20_000
+
+
+def feature_importance_figure(importances: pd.Series, top: int = 30) -> Figure:
+    """Horizontal bars of the ``top`` largest importances (by absolute value).
+
+    Args:
+        importances: Importance per feature, indexed by feature name.
+        top: How many features to show.
+
+    Returns:
+        The figure, largest importance at the top.
+    """
+    shown = importances.reindex(importances.abs().sort_values(ascending=False).index)[:top]
+    fig = Figure(figsize=(7, 1.5 + 0.28 * max(len(shown), 1)), layout="constrained")
+    ax = fig.add_subplot()
+    names = [str(name) for name in shown.index[::-1]]
+    ax.barh(names, shown.to_numpy(dtype=float)[::-1], color="tab:blue")
+    ax.set_xlabel("importance")
+    ax.set_title(f"Feature importance (top {len(shown)} of {len(importances)})")
+    return fig
+
+
+def roc_curve_figure(y_true: ArrayLike, y_score: ArrayLike) -> Figure:
+    """ROC curve of a binary classifier, with its AUC in the title.
+
+    Args:
+        y_true: Binary labels.
+        y_score: Scores or probabilities of the positive class; a two-column probability
+            matrix is accepted and its second column used.
+
+    Raises:
+        DataError: ``y_true`` does not have exactly two classes.
+    """
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    truth = np.asarray(y_true)
+    score = np.asarray(y_score, dtype=float)
+    if score.ndim == 2 and score.shape[1] == 2:
+        score = score[:, 1]
+    classes = np.unique(truth)
+    if len(classes) != 2 or score.ndim != 1:
+        raise DataError(
+            f"roc_curve_figure needs binary labels and one score per row; got "
+            f"{len(classes)} classes and scores of shape {score.shape}"
+        )
+    fpr, tpr, _ = roc_curve(truth, score, pos_label=classes[1])
+    auc = roc_auc_score(truth == classes[1], score)
+    fig = Figure(figsize=(5, 5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(fpr, tpr, color="tab:blue", label=f"AUC = {auc:.4f}")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
+    ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate", ylabel="true positive rate")
+    ax.set_title(f"ROC curve (AUC = {auc:.4f})")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def residual_figure(y_true: ArrayLike, y_pred: ArrayLike) -> Figure:
+    """Predicted vs. actual and residuals vs. predicted, side by side (for regression).
+
+    At most 20,000 randomly chosen points are drawn.
+    """
+    truth = np.asarray(y_true, dtype=float).ravel()
+    pred = np.asarray(y_pred, dtype=float).ravel()
+    if truth.shape != pred.shape:
+        raise DataError(
+            f"residual_figure needs as many predictions as targets; got {pred.size} and "
+            f"{truth.size}"
+        )
+    if truth.size > _MAX_POINTS:
+        keep = np.random.default_rng(0).choice(truth.size, _MAX_POINTS, replace=False)
+        truth, pred = truth[keep], pred[keep]
+    residual = truth - pred
+    fig = Figure(figsize=(10, 4.5), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.scatter(truth, pred, s=4, alpha=0.4, color="tab:blue")
+    if truth.size:
+        low, high = float(min(truth.min(), pred.min())), float(max(truth.max(), pred.max()))
+        left.plot([low, high], [low, high], color="grey", linestyle="--", linewidth=1)
+    left.set(xlabel="actual", ylabel="predicted", title="Predicted vs. actual")
+    right.scatter(pred, residual, s=4, alpha=0.4, color="tab:orange")
+    right.axhline(0.0, color="grey", linestyle="--", linewidth=1)
+    right.set(xlabel="predicted", ylabel="actual - predicted", title="Residuals")
+    return fig
