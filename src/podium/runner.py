@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,6 +106,9 @@ def run_competition(
     on_fold: Callable[[str, FoldResult, int], None] | None = None,
     on_model: Callable[[CVResult], None] | None = None,
     on_start: Callable[[Plan, str], None] | None = None,
+    params: str | None = None,
+    storage: str | None = None,
+    study: str | None = None,
 ) -> RunOutcome:
     """Run a competition's pipeline end to end and write its submission.
 
@@ -113,6 +119,8 @@ def run_competition(
         data_dir: as ``--data-dir``.
         output: submission path; default ``<competition>/submissions/<run name>.csv``.
         tracker: where the run is logged; default MLflow under ``root/mlruns``.
+        params, storage, study: ``params="best"`` applies the best tuned trial's values
+            before ``overrides`` (see :func:`podium.tuning.apply_best`).
 
     Raises:
         ConfigError, DataError: before anything is written or logged.
@@ -126,33 +134,36 @@ def run_competition(
         seed=seed,
         data_dir=data_dir,
     )
+    tuned: dict[str, str] = {}
+    if params is not None:
+        from podium.tuning import apply_best
+
+        plan, tuned = apply_best(
+            plan, root=root, pipeline=pipeline, overrides=overrides, seed=seed,
+            params=params, storage=storage, study=study,
+        )  # fmt: skip
     cfg = plan.cfg
+    started = time.time()
+    # Opening the store (importing MLflow, migrating a new database) takes seconds: do it
+    # while the models train. Nothing is logged until training has succeeded, so a failed
+    # run leaves no half-written run behind.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="podium-tracker")
+    pending: Future[Tracker] | None = None
     if tracker is None:
-        tracker = make_tracker(cfg, root)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        pending = pool.submit(make_tracker, cfg, root)
+        _raise_if_failed_fast(pending)
+    stamp = datetime.fromtimestamp(started, UTC).strftime("%Y%m%d-%H%M%S")
     run_name = f"{cfg.pipeline_name}-{stamp}"
     target = Path(output) if output else cfg.competition_dir / "submissions" / f"{run_name}.csv"
-    tags = {
-        "podium.competition": cfg.competition.name,
-        "podium.pipeline": cfg.pipeline_name,
-        "podium.git_commit": git_commit(root),
-        "podium.data_fingerprint": plan.data.fingerprint,
-        "podium.fold_fingerprint": plan.folds.fingerprint,
-        "podium.metric": plan.metric.name,
-        "podium.models": ",".join(plan.models),
-        "podium.seed": str(cfg.competition.seed),
-    }
-    with tracker.run(run_name, tags=tags) as run_id, tempfile.TemporaryDirectory() as tmp:
+    try:
         if on_start is not None:
             on_start(plan, run_name)
-        tracker.log_params(cfg.to_dict())
-        tracker.log_text(cfg.to_yaml(), "config.resolved.yaml")
-        folds_csv = Path(tmp) / "folds.csv"
-        plan.folds.to_csv(folds_csv)
-        tracker.log_artifact(folds_csv)
+        model_started: dict[str, float] = {}
+        clock = {"t": time.time()}
 
         def model_done(res: CVResult) -> None:
-            _log_model(tracker, plan, res)
+            model_started[res.name] = clock["t"]
+            clock["t"] = time.time()
             if on_model is not None:
                 on_model(res)
 
@@ -168,11 +179,51 @@ def run_competition(
         validate_submission(
             frame, plan.data.sample, spec=cfg.competition.submission, classes=plan.classes
         )
+        if pending is not None:
+            tracker = pending.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    assert tracker is not None
+    with (
+        tracker.run(run_name, tags={**_tags(plan, root), **tuned}, start_time=started) as run_id,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        tracker.log_params(cfg.to_dict())
+        tracker.log_text(cfg.to_yaml(), "config.resolved.yaml")
+        folds_csv = Path(tmp) / "folds.csv"
+        plan.folds.to_csv(folds_csv)
+        tracker.log_artifact(folds_csv)
+        for name, res in result.results.items():
+            _log_model(tracker, plan, res, start_time=model_started.get(name))
         write_submission(frame, target)
         _log_result(tracker, plan, result, target)
     return RunOutcome(
         run_id=run_id, run_name=run_name, submission=target, plan=plan, result=result
     )
+
+
+def _raise_if_failed_fast(pending: Future[Tracker]) -> None:
+    """An unreachable store fails in milliseconds: report it before training, not after."""
+    try:
+        exc = pending.exception(timeout=0.2)
+    except FutureTimeout:
+        return
+    if exc is not None:
+        raise exc
+
+
+def _tags(plan: Plan, root: Path) -> dict[str, str]:
+    cfg = plan.cfg
+    return {
+        "podium.competition": cfg.competition.name,
+        "podium.pipeline": cfg.pipeline_name,
+        "podium.git_commit": git_commit(root),
+        "podium.data_fingerprint": plan.data.fingerprint,
+        "podium.fold_fingerprint": plan.folds.fingerprint,
+        "podium.metric": plan.metric.name,
+        "podium.models": ",".join(plan.models),
+        "podium.seed": str(cfg.competition.seed),
+    }
 
 
 def _pred_frame(pred: Any, prefix: str) -> pd.DataFrame:
@@ -184,11 +235,14 @@ def _pred_frame(pred: Any, prefix: str) -> pd.DataFrame:
     return pd.DataFrame({f"{prefix}_{j}": arr[:, j] for j in range(arr.shape[1])})
 
 
-def _log_model(tracker: Tracker, plan: Plan, res: CVResult) -> None:
+def _log_model(
+    tracker: Tracker, plan: Plan, res: CVResult, *, start_time: float | None = None
+) -> None:
     from podium.tracking import plots
 
     spec = plan.cfg.pipeline.models[res.name]
-    with tracker.run(res.name, nested=True, tags={"podium.model": spec.use}):
+    tags = {"podium.model": spec.use}
+    with tracker.run(res.name, nested=True, tags=tags, start_time=start_time):
         tracker.log_params(
             {"model": spec.model_dump(mode="json"), "test_predictions": res.test_strategy}
         )

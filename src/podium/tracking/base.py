@@ -48,7 +48,12 @@ class Tracker(Protocol):
     """
 
     def run(
-        self, name: str, *, nested: bool = False, tags: Mapping[str, str] | None = None
+        self,
+        name: str,
+        *,
+        nested: bool = False,
+        tags: Mapping[str, str] | None = None,
+        start_time: float | None = None,
     ) -> AbstractContextManager[str]:
         """Open a run and yield its id.
 
@@ -56,6 +61,7 @@ class Tracker(Protocol):
             name: Run name shown in the UI.
             nested: Make the run a child of the currently open run.
             tags: Tags set when the run is created.
+            start_time: When the work began (seconds since the epoch); default now.
 
         If the body raises, the run ends with status ``FAILED`` and the exception propagates.
         """
@@ -168,7 +174,12 @@ class NullTracker:
 
     @contextmanager
     def run(
-        self, name: str, *, nested: bool = False, tags: Mapping[str, str] | None = None
+        self,
+        name: str,
+        *,
+        nested: bool = False,
+        tags: Mapping[str, str] | None = None,
+        start_time: float | None = None,
     ) -> Iterator[str]:
         """Yield an empty run id and do nothing else."""
         yield ""

@@ -162,9 +162,18 @@ class MlflowTracker:
 
     @contextmanager
     def run(
-        self, name: str, *, nested: bool = False, tags: Mapping[str, str] | None = None
+        self,
+        name: str,
+        *,
+        nested: bool = False,
+        tags: Mapping[str, str] | None = None,
+        start_time: float | None = None,
     ) -> Iterator[str]:
-        """Open a run and yield its id; see :meth:`podium.tracking.base.Tracker.run`."""
+        """Open a run and yield its id; see :meth:`podium.tracking.base.Tracker.run`.
+
+        ``start_time`` (seconds since the epoch) records work that began before the run
+        was opened, e.g. training done while the store was still being opened.
+        """
         parent = self._open_run()
         if parent is not None and not nested:
             raise TrackingError(
@@ -175,7 +184,12 @@ class MlflowTracker:
         if parent is not None:
             all_tags["mlflow.parentRunId"] = parent
         with _calling(self.uri, f"start run {name!r}"):
-            created = self._client.create_run(self.experiment_id, tags=all_tags, run_name=name)
+            created = self._client.create_run(
+                self.experiment_id,
+                tags=all_tags,
+                run_name=name,
+                start_time=None if start_time is None else int(start_time * 1000),
+            )
         run_id = created.info.run_id
         stack = self._stacks.setdefault(threading.get_ident(), [])
         stack.append(run_id)
