@@ -26,6 +26,7 @@ from podium.engine import (
     Plan,
     run_models,
 )
+from podium.ensemble import apply_ensemble
 from podium.session import git_commit, make_tracker, plan_run
 from podium.submission import build_submission, validate_submission, write_submission
 from podium.tracking.base import Tracker
@@ -118,7 +119,7 @@ def run_competition(
             if on_model is not None:
                 on_model(res)
 
-        result = run_models(plan, on_fold=on_fold, on_model=model_done)
+        result = apply_ensemble(plan, run_models(plan, on_fold=on_fold, on_model=model_done))
         frame = build_submission(
             plan.data.sample,
             plan.data.test_ids,
@@ -224,6 +225,10 @@ def _log_result(tracker: Tracker, plan: Plan, result: ExperimentResult, submissi
     metrics = {"cv_mean": result.cv_mean, "cv_std": result.cv_std}
     for name, r in result.results.items():
         metrics[f"{name}.cv_mean"] = r.cv_mean
+    if result.naive_score is not None:
+        metrics["cv_naive_in_sample"] = result.naive_score
+    for name, w in (result.weights or {}).items():
+        metrics[f"weight.{name}"] = w
     tracker.log_metrics(metrics)
     oof = _pred_frame(result.oof, "oof")
     oof.insert(0, "fold", plan.folds.fold)
@@ -237,20 +242,19 @@ def _log_result(tracker: Tracker, plan: Plan, result: ExperimentResult, submissi
             test = pd.concat([test, _pred_frame(r.test, name)], axis=1)
     tracker.log_frame(test, "test.parquet")
     tracker.log_artifact(submission, artifact_path="submission")
-    first = (
-        result.results[next(iter(result.results))]
-        if result.chosen == "mean"
-        else result.results[result.chosen]
+    best = min(
+        result.results.values(),
+        key=lambda r: -r.cv_mean if plan.metric.greater_is_better else r.cv_mean,
     )
-    tracker.log_figure(
-        plots.feature_importance_figure(first.importances), "feature_importance.png"
-    )
+    tracker.log_figure(plots.feature_importance_figure(best.importances), "feature_importance.png")
     task = plan.cfg.competition.task
+    seen = plan.folds.fold >= 0
     if task == "binary":
-        tracker.log_figure(plots.roc_curve_figure(plan.y, result.oof), "roc_curve.png")
+        tracker.log_figure(plots.roc_curve_figure(plan.y[seen], result.oof[seen]), "roc_curve.png")
     elif task == "regression":
         tracker.log_figure(
-            plots.residual_figure(plan.data.y.to_numpy(), result.oof), "residuals.png"
+            plots.residual_figure(plan.data.y.to_numpy()[seen], result.oof[seen]),
+            "residuals.png",
         )
     tracker.set_tags(
         {"podium.submission": str(submission.resolve()), "podium.chosen": result.chosen}

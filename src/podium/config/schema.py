@@ -215,13 +215,29 @@ class ModelSpec(_Strict):
 
 
 class EnsembleSpec(_Strict):
-    """How the models' predictions become one submission.
+    """How the models' predictions become one submission (all on the run's folds).
 
-    ``best``: the model with the best CV. ``mean``: the plain average of all models'
-    predictions (no weights are fit, so its CV is honest as it stands).
+    ``best``: the model with the best CV. ``mean``: the plain average. ``weights``:
+    non-negative weights summing to 1, optimised on the metric. ``rank``: weighted mean of
+    ranks. ``power``: weighted mean in logit (``params.space: logit``) or power space.
+    ``hill``: Caruana's ensemble selection with replacement. ``stack``: ``level2`` models
+    cross-validated on the level-1 out-of-fold predictions (plus ``passthrough`` columns);
+    several level-2 models are combined by ``final`` (a third level). Blend CV is nested:
+    fold k is blended with weights fit on the other folds.
     """
 
-    method: Literal["best", "mean"] = "best"
+    method: Literal["best", "mean", "weights", "rank", "power", "hill", "stack"] = "best"
+    params: dict[str, Any] = Field(default_factory=dict)
+    members: list[str] | None = None
+    level2: dict[str, ModelSpec] = Field(default_factory=dict)
+    passthrough: list[str] = Field(default_factory=list)
+    final: Literal["mean", "weights", "rank", "power", "hill", "best"] = "weights"
+
+    @model_validator(mode="after")
+    def _stack_needs_level2(self) -> EnsembleSpec:
+        if self.method == "stack" and not self.level2:
+            raise ValueError("method 'stack' needs ensemble.level2 (one or more models)")
+        return self
 
 
 class PipelineConfig(_Strict):
@@ -237,6 +253,8 @@ class PipelineConfig(_Strict):
     """Threads per model; None: 1 below 50k rows, else every core."""
     n_workers: int | None = None
     """Folds fitted at once in separate processes (None: 1); results do not depend on it."""
+    search_space: dict[str, Any] = Field(default_factory=dict)
+    """``podium tune``: dotted parameter path -> range; checked by ``podium.tuning``."""
 
     @field_validator("models")
     @classmethod

@@ -11,7 +11,14 @@ from podium.models import MODEL_ADAPTERS
 from podium.registry import Registry
 from podium.stages import BUILTIN_STAGES, StageChain
 
-__all__ = ["auto_n_jobs", "auto_n_workers", "default_registry", "build_chain", "build_model", "build_all"]
+__all__ = [
+    "auto_n_jobs",
+    "auto_n_workers",
+    "default_registry",
+    "build_chain",
+    "build_model",
+    "build_all",
+]
 
 
 def default_registry() -> Registry:
@@ -63,10 +70,16 @@ def auto_n_workers(n_jobs: int, configured: int | None) -> int:
 
 
 def build_model(
-    name: str, spec: ModelSpec, registry: Registry, cfg: ResolvedConfig, *, n_jobs: int = 1
+    name: str,
+    spec: ModelSpec,
+    registry: Registry,
+    cfg: ResolvedConfig,
+    *,
+    n_jobs: int = 1,
+    where: str | None = None,
 ) -> Any:
-    """A model adapter for ``spec``, validated without data."""
-    where = f"models.{name}"
+    """A model adapter for ``spec``, validated without data (``where``: its key path)."""
+    where = where or f"models.{name}"
     try:
         cls = registry.model(spec.use)
     except ConfigError as exc:
@@ -103,4 +116,7 @@ def build_all(
         own = build_chain(spec.stages, registry, f"models.{name}.stages", cfg)
         chain = StageChain(list(shared.steps or []) + list(own.steps or []))
         out[name] = (chain, build_model(name, spec, registry, cfg, n_jobs=n_jobs))
+    for name, spec in pipe.ensemble.level2.items():  # checked now, built by the ensemble
+        build_chain(spec.stages, registry, f"ensemble.level2.{name}.stages", cfg)
+        build_model(name, spec, registry, cfg, where=f"ensemble.level2.{name}")
     return out

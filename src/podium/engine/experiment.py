@@ -7,7 +7,7 @@ training (``podium validate`` stops there); :func:`run_models` trains.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,9 @@ class ExperimentResult:
     cv_mean: float
     cv_std: float
     fold_scores: list[float]
+    naive_score: float | None = None
+    weights: dict[str, float] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def encode_target(y: pd.Series, task: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -179,25 +182,19 @@ def run_models(
 
 
 def _choose(plan: Plan, results: dict[str, CVResult]) -> ExperimentResult:
+    """The model with the best CV (ensembles are applied above the engine)."""
     metric = plan.metric
-    if plan.cfg.pipeline.ensemble.method == "mean" and len(results) > 1:
-        oof = np.mean([r.oof for r in results.values()], axis=0)
-        test = np.mean([r.test for r in results.values()], axis=0)
-        scores = [metric(plan.y[va], oof[va]) for _, va in plan.folds.split()]
-        chosen = "mean"
-    else:
-        best = None
-        for r in results.values():
-            if best is None or metric.better(r.cv_mean, best.cv_mean):
-                best = r
-        assert best is not None and best.test is not None
-        oof, test, scores, chosen = best.oof, best.test, best.fold_scores, best.name
+    best: CVResult | None = None
+    for r in results.values():
+        if best is None or metric.better(r.cv_mean, best.cv_mean):
+            best = r
+    assert best is not None and best.test is not None
     return ExperimentResult(
         results=results,
-        chosen=chosen,
-        oof=oof,
-        test=test,
-        cv_mean=float(np.mean(scores)),
-        cv_std=float(np.std(scores)),
-        fold_scores=[float(s) for s in scores],
+        chosen=best.name,
+        oof=best.oof,
+        test=best.test,
+        cv_mean=best.cv_mean,
+        cv_std=best.cv_std,
+        fold_scores=[float(s) for s in best.fold_scores],
     )

@@ -1,0 +1,193 @@
+"""``podium blend``: ensembles of finished runs, pulled from MLflow.
+
+Runs can only be blended when they share one fold assignment (same fold fingerprint) and
+the same data (same data fingerprint): their out-of-fold predictions are then comparable
+row by row, and the blend's nested CV is honest.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from podium.config import load_config
+from podium.cv import Folds
+from podium.data import load_data, resolve_data_dir
+from podium.engine import encode_target
+from podium.ensemble import EnsembleResult, blend, stack
+from podium.exceptions import ConfigError
+from podium.metrics import get_metric
+from podium.models import make_model
+from podium.session import git_commit, make_tracker
+from podium.submission import build_submission, validate_submission, write_submission
+from podium.tracking.base import RunSummary
+
+__all__ = ["BlendOutcome", "blend_runs", "select_runs"]
+
+METHODS = ("mean", "weights", "rank", "power", "hill", "stack")
+
+
+@dataclass(frozen=True, eq=False)
+class BlendOutcome:
+    run_id: str
+    run_name: str
+    submission: Path
+    members: list[RunSummary]
+    result: EnsembleResult
+
+
+def select_runs(
+    summaries: list[RunSummary], spec: str, *, greater_is_better: bool
+) -> list[RunSummary]:
+    """``top:N`` (best N finished runs sharing the best run's folds) or ``ID,ID,...``.
+
+    Raises:
+        ConfigError: unknown ids, fewer than 2 runs, or runs on different folds (named).
+    """
+    done = [s for s in summaries if s.status == "FINISHED" and s.cv_mean is not None]
+    done = [
+        s for s in done if "podium.fold_fingerprint" in s.tags and not s.tags.get("podium.blend")
+    ]
+    if spec.startswith("top:"):
+        try:
+            n = int(spec[4:])
+        except ValueError:
+            raise ConfigError(f"--runs {spec!r}: expected top:N with a whole number N") from None
+        ranked = sorted(done, key=lambda s: s.cv_mean or 0.0, reverse=greater_is_better)
+        if not ranked:
+            raise ConfigError("no finished runs to blend")
+        folds = ranked[0].tags["podium.fold_fingerprint"]
+        chosen = [s for s in ranked if s.tags["podium.fold_fingerprint"] == folds][:n]
+    else:
+        by_id = {s.run_id: s for s in summaries}
+        ids = [i.strip() for i in spec.split(",") if i.strip()]
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            raise ConfigError(f"--runs: no run {unknown[0]!r} in this competition's experiment")
+        chosen = [by_id[i] for i in ids]
+        unfinished = [s.run_id for s in chosen if s not in done]
+        if unfinished:
+            raise ConfigError(f"--runs: run {unfinished[0]} is not a finished podium run")
+    if len(chosen) < 2:
+        raise ConfigError(f"--runs {spec!r}: a blend needs at least 2 runs, found {len(chosen)}")
+    first = chosen[0].tags["podium.fold_fingerprint"]
+    for s in chosen[1:]:
+        other = s.tags["podium.fold_fingerprint"]
+        if other != first:
+            raise ConfigError(
+                f"run {s.run_id} ({s.name}) was cross-validated on other folds "
+                f"(fingerprint {other}, not {first} of run {chosen[0].run_id}); "
+                "blending it would leak: re-run it with the same cv and seed"
+            )
+    data = {s.tags.get("podium.data_fingerprint") for s in chosen}
+    if len(data) > 1:
+        raise ConfigError(f"--runs: the runs were made on different data files ({sorted(data)})")
+    return chosen
+
+
+def _pred(frame: pd.DataFrame, prefix: str) -> np.ndarray:
+    if prefix in frame.columns:
+        return frame[prefix].to_numpy()
+    cols = [c for c in frame.columns if c.startswith(prefix + "_")]
+    return frame[cols].to_numpy()
+
+
+def blend_runs(
+    competition: str | Path,
+    *,
+    root: Path,
+    runs: str,
+    method: str = "weights",
+    data_dir: Path | None = None,
+    output: Path | None = None,
+) -> BlendOutcome:
+    """Blend the final predictions of finished runs; log a new run; write a submission."""
+    if method not in METHODS:
+        from podium.exceptions import did_you_mean
+
+        raise ConfigError(f"--method: unknown method {method!r}{did_you_mean(method, METHODS)}")
+    cfg = load_config(competition, root=root)
+    comp = cfg.competition
+    metric = get_metric(comp.metric, comp.task)
+    tracker = make_tracker(cfg, root)
+    members = select_runs(
+        tracker.list_runs(max_results=1000),  # type: ignore[attr-defined]
+        runs,
+        greater_is_better=metric.greater_is_better,
+    )
+    data = load_data(comp, resolve_data_dir(comp, cfg.competition_dir, data_dir))
+    y, classes = encode_target(data.y, comp.task)
+    oofs: dict[str, np.ndarray] = {}
+    tests: dict[str, np.ndarray] = {}
+    folds: Folds | None = None
+    for s in members:
+        oof = tracker.load_frame(s.run_id, "oof.parquet")  # type: ignore[attr-defined]
+        test = tracker.load_frame(s.run_id, "test.parquet")  # type: ignore[attr-defined]
+        if len(oof) != len(y) or not np.array_equal(oof["target"].to_numpy(), y):
+            raise ConfigError(f"run {s.run_id}: its targets differ from the data's")
+        if folds is None:
+            fold = oof["fold"].to_numpy()
+            folds = Folds(fold, int(fold.max()) + 1, "fold_column")
+        key = f"{s.name}"
+        oofs[key], tests[key] = _pred(oof, "oof"), _pred(test, "test")
+    assert folds is not None
+    started = time.time()
+    if method == "stack":
+        name = "logistic_regression" if comp.task != "regression" else "ridge"
+        level2 = {name: (None, make_model(name, task=comp.task, params={}, seed=comp.seed))}
+        res = stack(oofs, tests, y, folds, metric, level2=level2, seed=comp.seed)
+    else:
+        res = blend(oofs, tests, y, folds, metric, method=method)
+    frame = build_submission(
+        data.sample, data.test_ids, res.test, spec=comp.submission, task=comp.task,
+        classes=classes,
+    )  # fmt: skip
+    validate_submission(frame, data.sample, spec=comp.submission, classes=classes)
+    stamp = datetime.fromtimestamp(started, UTC).strftime("%Y%m%d-%H%M%S")
+    run_name = f"blend-{method}-{stamp}"
+    target = Path(output) if output else cfg.competition_dir / "submissions" / f"{run_name}.csv"
+    tags = {
+        "podium.competition": comp.name,
+        "podium.pipeline": f"blend:{method}",
+        "podium.blend": "1",
+        "podium.members": ",".join(s.run_id for s in members),
+        "podium.models": ",".join(oofs),
+        "podium.metric": metric.name,
+        "podium.fold_fingerprint": members[0].tags["podium.fold_fingerprint"],
+        "podium.data_fingerprint": data.fingerprint,
+        "podium.git_commit": git_commit(root),
+    }
+    with tracker.run(run_name, tags=tags, start_time=started) as run_id:
+        params: dict[str, Any] = {"method": method, "members": [s.run_id for s in members]}
+        tracker.log_params(params)
+        metrics = {
+            "cv_mean": res.cv_mean,
+            "cv_std": res.cv_std,
+            "cv_naive_in_sample": res.naive_score,
+        }
+        for k, v in (res.weights or {}).items():
+            metrics[f"weight.{k}"] = v
+        tracker.log_metrics(metrics)
+        for k, sc in enumerate(res.fold_scores):
+            tracker.log_metrics({"fold_score": sc}, step=k)
+        oof_frame = pd.DataFrame({"target": y, "fold": folds.fold})
+        oof_frame = pd.concat([oof_frame, _frame(res.oof, "oof")], axis=1)
+        tracker.log_frame(oof_frame, "oof.parquet")
+        tracker.log_frame(_frame(res.test, "test"), "test.parquet")
+        write_submission(frame, target)
+        tracker.log_artifact(target, artifact_path="submission")
+        tracker.set_tags({"podium.submission": str(target.resolve())})
+    return BlendOutcome(run_id, run_name, target, members, res)
+
+
+def _frame(pred: np.ndarray, prefix: str) -> pd.DataFrame:
+    arr = np.asarray(pred)
+    if arr.ndim == 1:
+        return pd.DataFrame({prefix: arr})
+    return pd.DataFrame({f"{prefix}_{j}": arr[:, j] for j in range(arr.shape[1])})

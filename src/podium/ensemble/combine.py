@@ -1,0 +1,124 @@
+"""Ensembles on the run's one fold assignment: blending and stacking with honest CV.
+
+The CV of a blend is *nested*: the rows of fold k are blended with weights fit on the
+other folds' out-of-fold predictions, so the scored fold never shapes its own weights. The
+naive in-sample figure (weights fit on all rows) is reported beside it. A stacker's level-2
+model is cross-validated on the same folds as level 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from podium.cv import Folds
+from podium.ensemble.blend import Blender, make_blender
+from podium.exceptions import ConfigError
+from podium.metrics import Metric
+
+__all__ = ["EnsembleResult", "blend", "nested_blend", "stack_frame"]
+
+
+@dataclass(frozen=True, eq=False)
+class EnsembleResult:
+    """An ensemble's nested out-of-fold predictions, test predictions and scores."""
+
+    method: str
+    members: list[str]
+    oof: np.ndarray
+    test: np.ndarray
+    fold_scores: list[float]
+    cv_mean: float
+    cv_std: float
+    naive_score: float
+    weights: dict[str, float] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _stack(preds: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
+    return np.stack([np.asarray(preds[n], dtype="float64") for n in names], axis=-1)
+
+
+def _validated(folds: Folds) -> np.ndarray:
+    return folds.fold >= 0
+
+
+def nested_blend(
+    make: Callable[[], Blender],
+    P: np.ndarray,
+    y: np.ndarray,
+    folds: Folds,
+    metric: Metric,
+) -> tuple[np.ndarray, list[float]]:
+    """Blend fold k's rows with a blender fit on the other validated rows, for every k.
+
+    Returns:
+        The nested out-of-fold blend (NaN for never-validated rows) and per-fold scores.
+    """
+    seen = _validated(folds)
+    oof = np.full(P.shape[:-1], np.nan)
+    scores = []
+    for k in range(folds.n_splits):
+        va = folds.valid_index(k)
+        fit_rows = np.flatnonzero(seen & (folds.fold != k))
+        b = make().fit(P[fit_rows], y[fit_rows], metric)
+        oof[va] = b.predict(P[va])
+        scores.append(metric(y[va], oof[va]))
+    return oof, scores
+
+
+def blend(
+    oofs: dict[str, np.ndarray],
+    tests: dict[str, np.ndarray],
+    y: np.ndarray,
+    folds: Folds,
+    metric: Metric,
+    *,
+    method: str,
+    params: dict[str, Any] | None = None,
+    members: list[str] | None = None,
+) -> EnsembleResult:
+    """Blend level-1 predictions with ``method``; CV nested over ``folds``.
+
+    Raises:
+        ConfigError: an unknown method or member.
+    """
+    names = list(members) if members else list(oofs)
+    missing = [n for n in names if n not in oofs]
+    if missing:
+        raise ConfigError(f"ensemble members {missing} are not models of the pipeline")
+    P = _stack(oofs, names)
+    T = _stack(tests, names)
+    oof, scores = nested_blend(lambda: make_blender(method, params), P, y, folds, metric)
+    seen = _validated(folds)
+    full = make_blender(method, params).fit(P[seen], y[seen], metric)
+    naive = metric(y[seen], full.predict(P[seen]))
+    weights = getattr(full, "weights_", None)
+    return EnsembleResult(
+        method=method,
+        members=names,
+        oof=oof,
+        test=full.predict(T),
+        fold_scores=[float(s) for s in scores],
+        cv_mean=float(np.mean(scores)),
+        cv_std=float(np.std(scores)),
+        naive_score=float(naive),
+        weights=None if weights is None else dict(zip(names, map(float, weights), strict=True)),
+    )
+
+
+def stack_frame(preds: dict[str, np.ndarray], names: list[str]) -> pd.DataFrame:
+    """Level-1 predictions as level-2 features: one column per model (per class)."""
+    cols: dict[str, np.ndarray] = {}
+    for n in names:
+        p = np.asarray(preds[n], dtype="float64")
+        if p.ndim == 1:
+            cols[n] = p
+        else:
+            for j in range(p.shape[1]):
+                cols[f"{n}_{j}"] = p[:, j]
+    return pd.DataFrame(cols)

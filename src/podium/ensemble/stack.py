@@ -1,0 +1,123 @@
+"""Stacking: level-2 models cross-validated on level-1 out-of-fold predictions, same folds.
+
+Level 2 sees, for every training row, the level-1 predictions made by models that never
+trained on that row; it is cross-validated on the run's folds, so its out-of-fold
+predictions are as honest as level 1's. Several level-2 models are combined by a third
+level (a blender, nested the same way).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from podium.cv import Folds
+from podium.engine import CVResult, run_cv
+from podium.ensemble.combine import EnsembleResult, blend, stack_frame
+from podium.exceptions import ConfigError
+from podium.metrics import Metric
+from podium.stages import StageChain
+
+__all__ = ["stack"]
+
+
+def stack(
+    oofs: dict[str, np.ndarray],
+    tests: dict[str, np.ndarray],
+    y: np.ndarray,
+    folds: Folds,
+    metric: Metric,
+    *,
+    level2: dict[str, tuple[Any, Any]],
+    members: list[str] | None = None,
+    passthrough: pd.DataFrame | None = None,
+    passthrough_test: pd.DataFrame | None = None,
+    final: str = "weights",
+    seed: int = 0,
+) -> EnsembleResult:
+    """Stack level-1 predictions with one or more level-2 ``(chain, model)`` pairs.
+
+    Args:
+        oofs, tests: level-1 out-of-fold and test predictions by model name.
+        level2: level-2 models by name, each with the stage chain it needs.
+        passthrough, passthrough_test: original feature columns given to level 2 as well.
+        final: how several level-2 models combine (a third level): a blend method.
+
+    Raises:
+        ConfigError: no level-2 model, or rows that were never validated (time schemes
+            leave the first block out of every fold; stacking needs all rows).
+    """
+    if not level2:
+        raise ConfigError("ensemble.level2: stacking needs at least one level-2 model")
+    if np.any(folds.fold < 0):
+        raise ConfigError(
+            "ensemble method 'stack' needs every training row in a validation fold; "
+            "this cv scheme leaves some out (use a blend method instead)"
+        )
+    names = list(members) if members else list(oofs)
+    X2 = stack_frame(oofs, names)
+    T2 = stack_frame(tests, names)
+    if passthrough is not None:
+        X2 = pd.concat([X2, passthrough.reset_index(drop=True)], axis=1)
+        T2 = pd.concat([T2, passthrough_test.reset_index(drop=True)], axis=1)
+    results: dict[str, CVResult] = {}
+    for i, (name, (chain, model)) in enumerate(level2.items()):
+        results[name] = run_cv(
+            chain if chain is not None else StageChain([]),
+            model,
+            X2,
+            y,
+            folds=folds,
+            metric=metric,
+            X_test=T2,
+            name=name,
+            seed=seed + i,
+        )
+    if len(results) == 1:
+        ((name, res),) = results.items()
+        assert res.test is not None
+        scores = res.fold_scores
+        return EnsembleResult(
+            method="stack",
+            members=names,
+            oof=res.oof,
+            test=res.test,
+            fold_scores=scores,
+            cv_mean=res.cv_mean,
+            cv_std=res.cv_std,
+            naive_score=_naive(level2[name], X2, y, metric),
+            details={"level2": {name: res.cv_mean}, "importance": res.importances.to_dict()},
+        )
+    top = blend(
+        {n: r.oof for n, r in results.items()},
+        {n: r.test for n, r in results.items() if r.test is not None},
+        y,
+        folds,
+        metric,
+        method=final,
+    )
+    return EnsembleResult(
+        method="stack",
+        members=names,
+        oof=top.oof,
+        test=top.test,
+        fold_scores=top.fold_scores,
+        cv_mean=top.cv_mean,
+        cv_std=top.cv_std,
+        naive_score=top.naive_score,
+        weights=top.weights,
+        details={"level2": {n: r.cv_mean for n, r in results.items()}, "final": final},
+    )
+
+
+def _naive(pair: tuple[Any, Any], X2: pd.DataFrame, y: np.ndarray, metric: Metric) -> float:
+    """The level-2 model fit and scored on all rows (the in-sample figure)."""
+    from sklearn.base import clone
+
+    chain, model = pair
+    chain = clone(chain) if chain is not None else StageChain([])
+    Z = chain.fit_transform(X2, y)
+    fitted = clone(model).fit(Z, y)
+    return float(metric(y, fitted.predict(Z)))
