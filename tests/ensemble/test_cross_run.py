@@ -1,0 +1,69 @@
+"""`podium blend` across runs: same folds only; the blend links its members."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from podium.cli import app
+from podium.cli import commands  # noqa: F401
+
+runner = CliRunner()
+
+
+def _run_id(output: str) -> str:
+    return re.search(r"\(([0-9a-f]{32})\)", output).group(1)
+
+
+@pytest.fixture
+def two_runs(make_competition, monkeypatch):
+    comp = make_competition()
+    monkeypatch.chdir(comp.parent.parent)
+    ids = []
+    for leaves in (3, 15):
+        res = runner.invoke(app, ["run", "toy", "--set", f"models.lgb.params.num_leaves={leaves}"])
+        assert res.exit_code == 0, res.output
+        ids.append(_run_id(res.output))
+    return comp, ids
+
+
+def test_blend_two_runs_writes_submission_and_links_members(two_runs) -> None:
+    comp, ids = two_runs
+    res = runner.invoke(app, ["blend", "toy", "--runs", ",".join(ids), "--method", "weights"])
+    assert res.exit_code == 0, res.output
+    assert "nested; in-sample" in res.output
+    sub = next(iter((comp / "submissions").glob("blend-weights-*.csv")))
+    sample = pd.read_csv(comp / "data" / "sample_submission.csv")
+    assert pd.read_csv(sub)["id"].tolist() == sample["id"].tolist()
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{comp.parent.parent}/mlruns/mlflow.db")
+    blend_run = client.get_run(_run_id(res.output.splitlines()[-2]))
+    assert blend_run.data.tags["podium.members"] == ",".join(ids)
+    assert "cv_naive_in_sample" in blend_run.data.metrics
+
+
+def test_blend_top_n_and_stack(two_runs) -> None:
+    res = runner.invoke(app, ["blend", "toy", "--runs", "top:2", "--method", "stack"])
+    assert res.exit_code == 0, res.output
+
+
+def test_blend_refuses_runs_on_other_folds(two_runs) -> None:
+    comp, ids = two_runs
+    other = runner.invoke(app, ["run", "toy", "--seed", "99"])
+    assert other.exit_code == 0, other.output
+    other_id = _run_id(other.output)
+    res = runner.invoke(app, ["blend", "toy", "--runs", f"{ids[0]},{other_id}"])
+    assert res.exit_code == 2
+    assert f"run {other_id}" in res.output and "other folds" in res.output
+
+
+def test_blend_needs_two_runs_and_known_method(two_runs) -> None:
+    comp, ids = two_runs
+    res = runner.invoke(app, ["blend", "toy", "--runs", ids[0]])
+    assert res.exit_code == 2 and "at least 2 runs" in res.output
+    res = runner.invoke(app, ["blend", "toy", "--runs", "top:2", "--method", "hil"])
+    assert res.exit_code == 2 and "did you mean 'hill'" in res.output
