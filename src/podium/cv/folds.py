@@ -16,18 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from podium.config.schema import CV_SCHEMES
 from podium.exceptions import ConfigError, DataError, LeakageError, did_you_mean
 
 __all__ = ["SCHEMES", "Folds", "FoldsSplitter", "as_1d", "as_int_array", "infer_n_splits"]
 
-SCHEMES: tuple[str, ...] = (
-    "kfold",
-    "stratified_kfold",
-    "group_kfold",
-    "stratified_group_kfold",
-    "time",
-    "fold_column",
-)
+SCHEMES: tuple[str, ...] = CV_SCHEMES
 _NUMERIC = frozenset({"integer", "floating", "mixed-integer-float"})
 
 
