@@ -36,6 +36,7 @@ def stack(
     passthrough_test: pd.DataFrame | None = None,
     final: str = "weights",
     seed: int = 0,
+    target_transform: str = "none",
 ) -> EnsembleResult:
     """Stack level-1 predictions with one or more level-2 ``(chain, model)`` pairs.
 
@@ -44,6 +45,8 @@ def stack(
         level2: level-2 models by name, each with the stage chain it needs.
         passthrough, passthrough_test: original feature columns given to level 2 as well.
         final: how several level-2 models combine (a third level): a blend method.
+        target_transform: ``log1p``: level 2 learns ``log1p(y)`` from ``log1p`` of the
+            level-1 predictions (the scale the level-1 models were fit on).
 
     Raises:
         ConfigError: no level-2 model, or rows that were never validated (time schemes
@@ -59,6 +62,8 @@ def stack(
     names = list(members) if members else list(oofs)
     X2 = stack_frame(oofs, names)
     T2 = stack_frame(tests, names)
+    if target_transform == "log1p":
+        X2, T2 = np.log1p(X2.clip(lower=0)), np.log1p(T2.clip(lower=0))
     if passthrough is not None:
         X2 = pd.concat([X2, passthrough.reset_index(drop=True)], axis=1)
         T2 = pd.concat([T2, passthrough_test.reset_index(drop=True)], axis=1)
@@ -74,6 +79,7 @@ def stack(
             X_test=T2,
             name=name,
             seed=seed + i,
+            target_transform=target_transform,
         )
     if len(results) == 1:
         ((name, res),) = results.items()
@@ -87,7 +93,7 @@ def stack(
             fold_scores=scores,
             cv_mean=res.cv_mean,
             cv_std=res.cv_std,
-            naive_score=_naive(level2[name], X2, y, metric),
+            naive_score=_naive(level2[name], X2, y, metric, target_transform),
             details={"level2": {name: res.cv_mean}, "importance": res.importances.to_dict()},
         )
     top = blend(
@@ -112,12 +118,16 @@ def stack(
     )
 
 
-def _naive(pair: tuple[Any, Any], X2: pd.DataFrame, y: np.ndarray, metric: Metric) -> float:
+def _naive(
+    pair: tuple[Any, Any], X2: pd.DataFrame, y: np.ndarray, metric: Metric, transform: str
+) -> float:
     """The level-2 model fit and scored on all rows (the in-sample figure)."""
     from sklearn.base import clone
 
     chain, model = pair
     chain = clone(chain) if chain is not None else StageChain([])
     Z = chain.fit_transform(X2, y)
-    fitted = clone(model).fit(Z, y)
-    return float(metric(y, fitted.predict(Z)))
+    log = transform == "log1p"
+    fitted = clone(model).fit(Z, np.log1p(y) if log else y)
+    pred = fitted.predict(Z)
+    return float(metric(y, np.expm1(pred) if log else pred))
