@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from podium.cv.folds import SCHEMES, Folds, FoldsSplitter
 from podium.cv.context import SplitContext
+from podium.cv.folds import SCHEMES, Folds, FoldsSplitter
 from podium.cv.splitters import TASKS, build_folds, inner_folds
 
 __all__ = ["SCHEMES", "TASKS", "Folds", "FoldsSplitter",

@@ -1,0 +1,145 @@
+"""``podium audit``: look for leaks and for a CV that will not match the leaderboard.
+
+:func:`run_audit` runs the checks on one competition and returns an :class:`AuditResult`;
+:mod:`podium.audit.report` turns it into an HTML page and a terminal summary.
+
+Example:
+    >>> result = run_audit("telecom_churn", root=Path("."))  # doctest: +SKIP
+    >>> result.leak_found, [f.message for f in result.findings]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from podium.audit.adversarial import AdversarialResult, adversarial_folds, adversarial_validation
+from podium.audit.duplicates import DuplicatesResult, duplicates_and_ids
+from podium.audit.holdout import HoldoutResult, cv_vs_holdout
+from podium.audit.permutation import PermutationResult, permuted_target_cv
+from podium.engine import Plan
+from podium.session import plan_run
+
+__all__ = [
+    "AuditResult",
+    "Finding",
+    "run_audit",
+    "audit_plan",
+    "adversarial_folds",
+    "AdversarialResult",
+    "DuplicatesResult",
+    "HoldoutResult",
+    "PermutationResult",
+]
+
+SEVERITIES = ("leak", "warning", "info")
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One sentence of the audit: ``severity`` is ``leak``, ``warning`` or ``info``."""
+
+    check: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class AuditResult:
+    """Everything the audit measured on one competition and pipeline.
+
+    ``leak_found`` is true when any finding has severity ``leak`` (the CLI exits 1).
+    """
+
+    competition: str
+    pipeline: str
+    task: str
+    metric: str
+    n_train: int
+    n_test: int
+    permutation: PermutationResult
+    adversarial: AdversarialResult
+    duplicates: DuplicatesResult
+    holdout: HoldoutResult
+    findings: tuple[Finding, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def leak_found(self) -> bool:
+        return any(f.severity == "leak" for f in self.findings)
+
+
+def run_audit(
+    competition: str | Path,
+    *,
+    root: Path,
+    pipeline: str | None = None,
+    overrides: tuple[str, ...] | list[str] = (),
+    data_dir: Path | None = None,
+    seed: int | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> AuditResult:
+    """Plan the competition's run (as ``podium run`` would) and audit it.
+
+    Raises:
+        ConfigError, DataError: as :func:`podium.session.plan_run`.
+    """
+    plan = plan_run(
+        competition, root=root, pipeline=pipeline, overrides=overrides, seed=seed,
+        data_dir=data_dir,
+    )  # fmt: skip
+    return audit_plan(plan, on_step=on_step)
+
+
+def audit_plan(plan: Plan, *, on_step: Callable[[str], None] | None = None) -> AuditResult:
+    """Run every check on a prepared plan (see :func:`run_audit`)."""
+    step = on_step or (lambda _: None)
+    comp = plan.cfg.competition
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable[[], _T]) -> _T:
+        step(name)
+        t = time.perf_counter()
+        out = fn()
+        timings[name] = time.perf_counter() - t
+        return out
+
+    data = plan.data
+    adv = timed(
+        "adversarial", lambda: adversarial_validation(data.train, data.test, seed=comp.seed)
+    )
+    dup = timed(
+        "duplicates", lambda: duplicates_and_ids(adv.train, plan.y, adv.test, task=comp.task)
+    )
+    perm = timed("permutation", lambda: permuted_target_cv(plan))
+    hold = timed("holdout", lambda: cv_vs_holdout(plan))
+    return AuditResult(
+        competition=comp.name,
+        pipeline=plan.cfg.pipeline_name,
+        task=comp.task,
+        metric=plan.metric.name,
+        n_train=len(data.train),
+        n_test=len(data.test),
+        permutation=perm,
+        adversarial=adv,
+        duplicates=dup,
+        holdout=hold,
+        findings=_findings(perm, adv, dup, hold),
+        timings=timings,
+    )
+
+
+def _findings(
+    perm: PermutationResult, adv: AdversarialResult, dup: DuplicatesResult, hold: HoldoutResult
+) -> tuple[Finding, ...]:
+    out = [Finding("permutation", "info" if perm.passed else "leak", perm.message)]
+    out.append(Finding("adversarial", "info" if adv.level == "none" else "warning", adv.message))
+    out += [Finding("duplicates", "leak", m) for m in dup.leaks]
+    out += [Finding("duplicates", "warning", m) for m in dup.warnings]
+    out += [Finding("duplicates", "info", m) for m in dup.info]
+    out.append(Finding("holdout", "info" if hold.agree else "warning", hold.message))
+    return tuple(sorted(out, key=lambda f: SEVERITIES.index(f.severity)))

@@ -1,0 +1,159 @@
+"""Permuted-target CV: the whole pipeline (stages, models, ensemble) on a shuffled target.
+
+With the target shuffled no feature can predict it, so the out-of-fold score must sit at
+chance. A score beyond chance means information about the validation rows' targets reaches
+their predictions: a stage, the folds, early stopping or the ensemble leaks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from podium.audit._stats import auc_tolerance
+from podium.engine import ExperimentResult, Plan, run_models
+from podium.ensemble.apply import apply_ensemble
+from podium.metrics import Metric
+
+__all__ = ["PermutationResult", "permuted_target_cv", "chance_score"]
+
+
+@dataclass(frozen=True, eq=False)
+class PermutationResult:
+    """The out-of-fold result of the pipeline on a permuted target.
+
+    Attributes:
+        metric: The competition metric's name; ``score`` its value on the permuted target
+            and ``metric_chance`` its value for a prediction without information.
+        statistic: What is tested: ``"roc_auc"`` (classification; chance 0.5) or
+            ``"score/chance"`` (regression: permuted score over the score of predicting
+            each fold's training mean; chance 1.0).
+        value, expected, tolerance: The statistic, its chance level and the distance from
+            chance it may show by luck; ``passed`` is false beyond it.
+        chosen: The model or ensemble whose predictions were scored.
+    """
+
+    metric: str
+    score: float
+    metric_chance: float
+    statistic: str
+    value: float
+    expected: float
+    tolerance: float
+    passed: bool
+    chosen: str
+    seed: int
+    n_rows: int
+    seconds: float
+    oof: np.ndarray = field(repr=False)
+    y_permuted: np.ndarray = field(repr=False)
+
+    @property
+    def message(self) -> str:
+        """One line: the statistic against its chance band."""
+        lo, hi = self.expected - self.tolerance, self.expected + self.tolerance
+        if self.statistic == "score/chance":
+            band = f"chance {self.expected:.2f}, leak below {lo:.3f}"
+        else:
+            band = f"chance {self.expected:.2f} ± {self.tolerance:.3f} [{lo:.3f}, {hi:.3f}]"
+        verdict = "at chance" if self.passed else "BEYOND CHANCE (leak)"
+        return (
+            f"permuted-target {self.statistic} = {self.value:.4f} ({band}): {verdict}; "
+            f"{self.metric} {self.score:.5f} vs chance {self.metric_chance:.5f}"
+        )
+
+
+def permuted_target_cv(plan: Plan, *, seed: int | None = None) -> PermutationResult:
+    """Run the plan's models and ensemble on the same folds with ``plan.y`` permuted.
+
+    Args:
+        plan: A prepared run; its folds, stages, models and ensemble are used as they are.
+        seed: Permutation seed (default: the competition seed).
+    """
+    started = time.perf_counter()
+    seed = plan.cfg.competition.seed if seed is None else seed
+    rng = np.random.default_rng(seed)
+    y_perm = plan.y[rng.permutation(len(plan.y))]
+    permuted = dataclasses.replace(plan, y=y_perm)
+    exp = apply_ensemble(permuted, run_models(permuted))
+    rows = np.flatnonzero(plan.folds.fold >= 0)
+    return _judge(plan, exp, y_perm, rows, seed, time.perf_counter() - started)
+
+
+def _judge(
+    plan: Plan,
+    exp: ExperimentResult,
+    y: np.ndarray,
+    rows: np.ndarray,
+    seed: int,
+    seconds: float,
+) -> PermutationResult:
+    task = plan.cfg.competition.task
+    oof, yv = np.asarray(exp.oof)[rows], y[rows]
+    metric = plan.metric
+    score = metric(yv, oof)
+    chance = chance_score(metric, y, plan.folds.fold, task)[0]
+    if task == "regression":
+        value = score / chance if chance > 0 else float("nan")
+        tol = max(0.02, 2.0 / math.sqrt(len(rows)))
+        passed = not value < 1.0 - tol
+        stat, expected = "score/chance", 1.0
+    else:
+        value = _auc(yv, oof, task)
+        counts = np.bincount(yv.astype(int))
+        smallest = int(counts[counts > 0].min())
+        tol = auc_tolerance(smallest, len(yv) - smallest)
+        passed = abs(value - 0.5) <= tol
+        stat, expected = "roc_auc", 0.5
+    return PermutationResult(
+        metric=metric.name, score=score, metric_chance=chance, statistic=stat, value=value,
+        expected=expected, tolerance=tol, passed=bool(passed), chosen=exp.chosen, seed=seed,
+        n_rows=len(rows), seconds=seconds, oof=oof, y_permuted=yv,
+    )  # fmt: skip
+
+
+def _auc(y: np.ndarray, p: np.ndarray, task: str) -> float:
+    if task == "binary" or p.ndim == 1:
+        return float(roc_auc_score(y, p))
+    return float(roc_auc_score(y, p, multi_class="ovr", labels=np.arange(p.shape[1])))
+
+
+def chance_score(
+    metric: Metric, y: np.ndarray, fold: np.ndarray, task: str
+) -> tuple[float, np.ndarray]:
+    """The metric of an informationless prediction and that prediction (validated rows).
+
+    Classification: the training folds' class frequencies (ROC-AUC 0.5; accuracy of the
+    majority class; log loss of the priors). Regression: each fold's training mean (the
+    geometric-style mean ``expm1(mean(log1p y))`` for rmsle, the median for mae).
+    """
+    rows = np.flatnonzero(fold >= 0)
+    if task == "binary" and metric.name == "roc_auc":
+        return 0.5, np.full(len(rows), 0.5)
+    n_classes = int(y.max()) + 1 if task != "regression" else 0
+    pred = np.zeros((len(fold), n_classes)) if task == "multiclass" else np.zeros(len(fold))
+    for k in np.unique(fold[rows]):
+        tr, va = fold != k, fold == k
+        if task == "regression":
+            pred[va] = _center(metric.name, y[tr])
+        else:
+            freq = np.bincount(y[tr].astype(int), minlength=n_classes) / tr.sum()
+            pred[va] = freq if task == "multiclass" else freq[1]
+    if task == "binary" and metric.name in ("accuracy", "f1"):
+        majority = float(np.mean(y) >= 0.5)
+        pred = np.full(len(fold), majority)
+    pred = pred[rows]
+    return metric(y[rows], pred), pred
+
+
+def _center(name: str, y: np.ndarray) -> float:
+    if name == "rmsle":
+        return float(np.expm1(np.mean(np.log1p(y))))
+    if name == "mae":
+        return float(np.median(y))
+    return float(np.mean(y))

@@ -1,0 +1,89 @@
+"""``podium audit``: leak and validation checks, an HTML report and an MLflow run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from podium.cli.app import app, err, fail, out, project_root
+from podium.exceptions import PodiumError
+
+_CompetitionArg = Annotated[
+    str, typer.Argument(help="A competition name under competitions/, or a path to its folder.")
+]
+
+
+@app.command()
+def audit(
+    competition: _CompetitionArg,
+    pipeline: Annotated[
+        str | None,
+        typer.Option("--pipeline", "-p", help="Pipeline name in pipelines/ (or a YAML path)."),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override one config key: key.path=value (repeatable)."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", help="Folder with the data files (else $PODIUM_DATA_DIR/<name>)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="HTML report path (default: <competition>/audit.html)."
+        ),
+    ] = None,
+    write_fold_column: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-fold-column",
+            help="Write a CSV (row, adversarial_p, fold) whose fold 0 holds the most "
+            "test-like training rows.",
+        ),
+    ] = None,
+    no_tracking: Annotated[
+        bool, typer.Option("--no-tracking", help="Do not log the audit to MLflow.")
+    ] = False,
+) -> None:
+    """Audit a competition for leaks; exit 1 when one is found.
+
+    Runs the pipeline on a permuted target, adversarial validation, duplicate and
+    identifier checks, and CV versus a test-like holdout.
+    """
+    from podium.audit import adversarial_folds, run_audit
+    from podium.audit.plots import audit_figures
+    from podium.audit.report import log_audit, print_summary, render_html
+    from podium.config import load_config
+    from podium.session import make_tracker
+
+    root = project_root()
+    try:
+        res = run_audit(
+            competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()),
+            data_dir=data_dir, on_step=lambda s: err.print(f"audit: {s} ..."),
+        )  # fmt: skip
+        cfg = load_config(competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()))
+        figures = audit_figures(res)
+        page = render_html(res, figures)
+        target = output or cfg.competition_dir / "audit.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+        if write_fold_column is not None:
+            write_fold_column.parent.mkdir(parents=True, exist_ok=True)
+            adversarial_folds(res.adversarial.train_proba).to_csv(write_fold_column, index=False)
+        run_id = None if no_tracking else log_audit(make_tracker(cfg, root), res, page, figures)
+    except PodiumError as exc:
+        fail(exc)
+    print_summary(res, out)
+    out.print(f"report: {target}")
+    if write_fold_column is not None:
+        out.print(f"fold column: {write_fold_column} (fold 0 = most test-like 20% of rows)")
+    if run_id:
+        out.print(f"logged as MLflow run {run_id}")
+    if res.leak_found:
+        raise typer.Exit(code=1)
