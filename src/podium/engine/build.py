@@ -7,6 +7,7 @@ from typing import Any
 
 from podium.config import ModelSpec, ResolvedConfig, StageSpec
 from podium.exceptions import ConfigError
+from podium.features import FEATURE_STAGES
 from podium.models import MODEL_ADAPTERS
 from podium.registry import Registry
 from podium.stages import BUILTIN_STAGES, StageChain
@@ -24,7 +25,7 @@ __all__ = [
 def default_registry() -> Registry:
     """A fresh registry holding podium's built-in stages and models."""
     reg = Registry()
-    for name, cls in BUILTIN_STAGES.items():
+    for name, cls in {**BUILTIN_STAGES, **FEATURE_STAGES}.items():
         reg.add_stage(name, cls)
     for name, cls in MODEL_ADAPTERS.items():
         reg.add_model(name, cls)

@@ -117,8 +117,14 @@ def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) 
     t0 = _time.perf_counter()
     y = job.y
     fold_chain = clone(job.chain)
+    # Transductive (unsupervised) stages that opt in with fit_on="train+test" see the rows
+    # this fold's model will predict: its validation rows and the test set.
+    unlabeled = job.X.iloc[va] if job.X_test is None else pd.concat([job.X.iloc[va], job.X_test])
     Xtr = fold_chain.fit_transform(
-        job.X.iloc[tr], y[tr], **_fit_params(tr, job.groups, job.split_context)
+        job.X.iloc[tr],
+        y[tr],
+        **_fit_params(tr, job.groups, job.split_context),
+        X_test=unlabeled,
     )
     Xva = fold_chain.transform(job.X.iloc[va])
     ytr = _forward(y[tr], job.target_transform)
@@ -274,7 +280,10 @@ def _refit_predict(
     n = len(job.X)
     full_chain = clone(job.chain)
     Xall = full_chain.fit_transform(
-        job.X, job.y, **_fit_params(np.arange(n), job.groups, job.split_context)
+        job.X,
+        job.y,
+        **_fit_params(np.arange(n), job.groups, job.split_context),
+        X_test=job.X_test,
     )
     full_model = clone(job.model)
     iters = None

@@ -12,7 +12,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from podium.exceptions import ConfigError, did_you_mean
 
@@ -33,12 +33,14 @@ class Stage(Protocol):
 
 
 def as_frame(X: Any, columns: list[str] | None = None) -> pd.DataFrame:
-    """Return ``X`` as a DataFrame; arrays get columns ``x0, x1, ...`` (or ``columns``)."""
+    """Return ``X`` as a DataFrame; arrays get columns ``x0, x1, ...`` (or ``columns``).
+
+    DataFrames are taken as they are. Other input is checked as scikit-learn does (2-D,
+    dense, not complex, not empty; NaN allowed) and object arrays of numbers become float.
+    """
     if isinstance(X, pd.DataFrame):
         return X
-    arr = np.asarray(X)
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
+    arr = _check_array(X)
     names = columns if columns is not None else [f"x{i}" for i in range(arr.shape[1])]
     return pd.DataFrame(arr, columns=names)
 
@@ -53,6 +55,17 @@ def check_columns(X: pd.DataFrame, columns: list[str] | None, stage: str, key: s
             )
 
 
+def _check_array(X: Any) -> np.ndarray:
+    """scikit-learn's input checks and messages for non-DataFrame input."""
+    arr = check_array(X, dtype=None, accept_sparse=False, ensure_all_finite=False)
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except ValueError:  # text stays text; unconvertible objects raise TypeError
+            pass
+    return arr
+
+
 class BaseStage(TransformerMixin, BaseEstimator):
     """Base class of podium's stages: DataFrame in, DataFrame out.
 
@@ -60,6 +73,12 @@ class BaseStage(TransformerMixin, BaseEstimator):
     to frames, records ``feature_names_in_``/``n_features_in_`` and checks the columns seen
     at transform time.
     """
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # stages impute or pass NaN through
+        tags.transformer_tags.preserves_dtype = []  # DataFrame out, mixed dtypes
+        return tags
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> Self:
         X = as_frame(X)
@@ -71,12 +90,14 @@ class BaseStage(TransformerMixin, BaseEstimator):
 
     def transform(self, X: Any) -> pd.DataFrame:
         check_is_fitted(self, "n_features_in_")
-        X = as_frame(X, list(self.feature_names_in_) if not hasattr(X, "columns") else None)
+        if not isinstance(X, pd.DataFrame):
+            X = _check_array(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input"
             )
+        X = as_frame(X, list(self.feature_names_in_) if not hasattr(X, "columns") else None)
         return self._transform(X)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

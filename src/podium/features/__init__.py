@@ -1,0 +1,37 @@
+"""Feature stages: leak-proof supervised encoders and unsupervised group statistics.
+
+``FEATURE_STAGES`` maps registry names to stage classes; ``engine.default_registry()``
+adds them next to the built-in preprocessing stages.
+"""
+
+from podium.features.aggregates import AGGS, GroupAggregates
+from podium.features.counts import CountEncoder, KeyCodes
+from podium.features.crossfit import CrossFit, infer_task, make_inner_folds
+from podium.features.knn import KNNFeatures
+from podium.features.lags import LagFeatures
+from podium.features.target_encoding import TargetEncoder
+from podium.features.text import TfidfSVD
+
+FEATURE_STAGES: dict[str, type] = {
+    "target_encoder": TargetEncoder,
+    "count_encoder": CountEncoder,
+    "group_aggregates": GroupAggregates,
+    "knn_features": KNNFeatures,
+    "lag_features": LagFeatures,
+    "tfidf_svd": TfidfSVD,
+}
+
+__all__ = [
+    "AGGS",
+    "FEATURE_STAGES",
+    "CountEncoder",
+    "CrossFit",
+    "GroupAggregates",
+    "KNNFeatures",
+    "KeyCodes",
+    "LagFeatures",
+    "TargetEncoder",
+    "TfidfSVD",
+    "infer_task",
+    "make_inner_folds",
+]
