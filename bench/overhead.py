@@ -30,8 +30,14 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
-PARAMS = {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 31, "subsample": 0.8,
-          "subsample_freq": 1, "colsample_bytree": 0.8}
+PARAMS = {
+    "n_estimators": 300,
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.8,
+}
 
 HAND = textwrap.dedent(
     """
@@ -74,7 +80,9 @@ def synthetic(folder: Path, rows: int) -> None:
     rng = np.random.default_rng(0)
     n = rows + rows // 4
     cols = {f"x{i}": rng.normal(size=n) for i in range(20)}
-    cols.update({f"c{i}": rng.choice([f"v{j}" for j in range(8 + 4 * i)], size=n) for i in range(5)})
+    cols.update(
+        {f"c{i}": rng.choice([f"v{j}" for j in range(8 + 4 * i)], size=n) for i in range(5)}
+    )
     frame = pd.DataFrame(cols)
     frame["amount"] = np.round(rng.gamma(2, 50, size=n), 2).astype(str)
     logit = frame["x0"] - frame["x1"] + (frame["c0"] == "v1") + rng.normal(size=n)
@@ -86,25 +94,51 @@ def synthetic(folder: Path, rows: int) -> None:
     pd.DataFrame({"id": test["id"], "target": 0.5}).to_csv(folder / "sample.csv", index=False)
 
 
-def write_competition(root: Path, data: Path, *, target: str, id_col: str | None, sub_id: str,
-                      sub_target: str, n_jobs: int) -> None:
+def write_competition(
+    root: Path,
+    data: Path,
+    *,
+    target: str,
+    id_col: str | None,
+    sub_id: str,
+    sub_target: str,
+    n_jobs: int,
+) -> None:
     comp = root / "competitions" / "bench"
     comp.mkdir(parents=True)
     (root / "pipelines").mkdir()
-    (comp / "competition.yaml").write_text(yaml.safe_dump({
-        "name": "bench",
-        "data": {"train": "train.csv", "test": "test.csv", "sample_submission": "sample.csv",
-                 "id": id_col, "target": target},
-        "task": "binary", "metric": "roc_auc",
-        "cv": {"scheme": "stratified_kfold", "n_splits": 5, "shuffle": True}, "seed": 42,
-        "pipeline": "one_lgb", "submission": {"id": sub_id, "target": sub_target},
-    }))
-    (root / "pipelines" / "one_lgb.yaml").write_text(yaml.safe_dump({
-        "stages": [{"name": "numeric", "use": "to_numeric"},
-                   {"name": "cats", "use": "categorical", "params": {"encoding": "native"}}],
-        "models": {"lgb": {"use": "lightgbm", "params": PARAMS}},
-        "n_jobs": n_jobs,
-    }))
+    (comp / "competition.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "bench",
+                "data": {
+                    "train": "train.csv",
+                    "test": "test.csv",
+                    "sample_submission": "sample.csv",
+                    "id": id_col,
+                    "target": target,
+                },
+                "task": "binary",
+                "metric": "roc_auc",
+                "cv": {"scheme": "stratified_kfold", "n_splits": 5, "shuffle": True},
+                "seed": 42,
+                "pipeline": "one_lgb",
+                "submission": {"id": sub_id, "target": sub_target},
+            }
+        )
+    )
+    (root / "pipelines" / "one_lgb.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "stages": [
+                    {"name": "numeric", "use": "to_numeric"},
+                    {"name": "cats", "use": "categorical", "params": {"encoding": "native"}},
+                ],
+                "models": {"lgb": {"use": "lightgbm", "params": PARAMS}},
+                "n_jobs": n_jobs,
+            }
+        )
+    )
 
 
 def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
@@ -113,20 +147,51 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
     return time.perf_counter() - t0
 
 
-def compare(name: str, data: Path, *, target: str, id_col: str | None, sub_id: str,
-            sub_target: str, rows: int, repeats: int) -> dict[str, object]:
+def compare(
+    name: str,
+    data: Path,
+    *,
+    target: str,
+    id_col: str | None,
+    sub_id: str,
+    sub_target: str,
+    rows: int,
+    repeats: int,
+) -> dict[str, object]:
     n_jobs = 1 if rows < 50_000 else (os.cpu_count() or 1)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        write_competition(root, data, target=target, id_col=id_col, sub_id=sub_id,
-                          sub_target=sub_target, n_jobs=n_jobs)
+        write_competition(
+            root,
+            data,
+            target=target,
+            id_col=id_col,
+            sub_id=sub_id,
+            sub_target=sub_target,
+            n_jobs=n_jobs,
+        )
         env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{root}/mlruns/mlflow.db"}
         script = root / "hand.py"
         script.write_text(HAND.format(params=PARAMS))
-        podium = [str(Path(sys.executable).parent / "podium"), "run", "bench",
-                  "--data-dir", str(data), "--output", str(root / "podium.csv")]
-        hand = [sys.executable, str(script), str(data), target, str(root / "hand.csv"),
-                str(root / "folds.npy"), str(n_jobs), id_col or "-"]
+        podium = [
+            str(Path(sys.executable).parent / "podium"),
+            "run",
+            "bench",
+            "--data-dir",
+            str(data),
+            "--output",
+            str(root / "podium.csv"),
+        ]
+        hand = [
+            sys.executable,
+            str(script),
+            str(data),
+            target,
+            str(root / "hand.csv"),
+            str(root / "folds.npy"),
+            str(n_jobs),
+            id_col or "-",
+        ]
         timed(podium, env, root)  # warm-up: creates the MLflow store, fills OS caches
         timed(hand, env, root)
         p_times, h_times = [], []
@@ -140,8 +205,15 @@ def compare(name: str, data: Path, *, target: str, id_col: str | None, sub_id: s
         p_sub = pd.read_csv(root / "podium.csv").iloc[:, 1].to_numpy()
         h_sub = pd.read_csv(root / "hand.csv").iloc[:, 1].to_numpy()
     p, h = statistics.median(p_times), statistics.median(h_times)
-    return {"case": name, "rows": rows, "podium_s": p, "hand_s": h, "ratio": p / h,
-            "same_folds": same, "max_pred_diff": float(np.max(np.abs(p_sub - h_sub)))}
+    return {
+        "case": name,
+        "rows": rows,
+        "podium_s": p,
+        "hand_s": h,
+        "ratio": p / h,
+        "same_folds": same,
+        "max_pred_diff": float(np.max(np.abs(p_sub - h_sub))),
+    }
 
 
 def main() -> None:
@@ -153,24 +225,50 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         synth = Path(tmp)
         synthetic(synth, args.rows)
-        results.append(compare("synthetic (20 num + 5 cat + 1 text-number)", synth,
-                               target="target", id_col="id", sub_id="id", sub_target="target",
-                               rows=args.rows, repeats=args.repeats))
+        results.append(
+            compare(
+                "synthetic (20 num + 5 cat + 1 text-number)",
+                synth,
+                target="target",
+                id_col="id",
+                sub_id="id",
+                sub_target="target",
+                rows=args.rows,
+                repeats=args.repeats,
+            )
+        )
     tele = SHARED / "telecom_churn"
     if tele.is_dir():
         with tempfile.TemporaryDirectory() as tmp:
             data = Path(tmp)
-            for src, dst in (("train.csv", "train.csv"), ("test.csv", "test.csv"),
-                             ("submission.csv", "sample.csv")):
+            for src, dst in (
+                ("train.csv", "train.csv"),
+                ("test.csv", "test.csv"),
+                ("submission.csv", "sample.csv"),
+            ):
                 (data / dst).write_bytes((tele / src).read_bytes())
-            results.append(compare("telecom_churn", data, target="Churn", id_col=None,
-                                   sub_id="Id", sub_target="Churn", rows=5282,
-                                   repeats=args.repeats))
-    print("| case | train rows | podium run (s) | hand loop (s) | podium / hand | same folds | max |pred diff| |")
+            results.append(
+                compare(
+                    "telecom_churn",
+                    data,
+                    target="Churn",
+                    id_col=None,
+                    sub_id="Id",
+                    sub_target="Churn",
+                    rows=5282,
+                    repeats=args.repeats,
+                )
+            )
+    print(
+        "| case | train rows | podium run (s) | hand loop (s) | podium / hand | same folds "
+        "| max abs pred diff |"
+    )
     print("|---|---:|---:|---:|---:|---|---:|")
     for r in results:
-        print(f"| {r['case']} | {r['rows']} | {r['podium_s']:.2f} | {r['hand_s']:.2f} | "
-              f"{r['ratio']:.3f} | {r['same_folds']} | {r['max_pred_diff']:.2e} |")
+        print(
+            f"| {r['case']} | {r['rows']} | {r['podium_s']:.2f} | {r['hand_s']:.2f} | "
+            f"{r['ratio']:.3f} | {r['same_folds']} | {r['max_pred_diff']:.2e} |"
+        )
 
 
 if __name__ == "__main__":
