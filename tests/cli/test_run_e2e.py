@@ -10,8 +10,10 @@ import pytest
 from mlflow import MlflowClient
 from typer.testing import CliRunner
 
-from podium.cli import app
-from podium.cli import commands  # noqa: F401
+from podium.cli import (
+    app,
+    commands,  # noqa: F401
+)
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -56,8 +58,14 @@ def test_run_writes_submission_and_mlflow_run(make_competition, monkeypatch, tas
     run = parents[0]
     assert run.info.status == "FINISHED"
     tags = run.data.tags
-    for key in ("podium.competition", "podium.pipeline", "podium.git_commit",
-                "podium.data_fingerprint", "podium.fold_fingerprint", "podium.submission"):
+    for key in (
+        "podium.competition",
+        "podium.pipeline",
+        "podium.git_commit",
+        "podium.data_fingerprint",
+        "podium.fold_fingerprint",
+        "podium.submission",
+    ):
         assert tags.get(key), key
     assert "cv_mean" in run.data.metrics and "cv_std" in run.data.metrics
     assert run.data.params["competition.cv.n_splits"] == "4"
@@ -67,8 +75,15 @@ def test_run_writes_submission_and_mlflow_run(make_competition, monkeypatch, tas
     assert sorted(m.step for m in history) == [0, 1, 2, 3]
     arts = {a.path for a in _client(root).list_artifacts(run.info.run_id)}
     plot = {"binary": "roc_curve.png", "regression": "residuals.png", "multiclass": "oof.parquet"}
-    for name in ("config.resolved.yaml", "folds.csv", "oof.parquet", "test.parquet",
-                 "submission", "feature_importance.png", plot[task]):
+    for name in (
+        "config.resolved.yaml",
+        "folds.csv",
+        "oof.parquet",
+        "test.parquet",
+        "submission",
+        "feature_importance.png",
+        plot[task],
+    ):
         assert name in arts, (name, arts)
     local = Path(_client(root).download_artifacts(run.info.run_id, "folds.csv", str(root)))
     assert tags["podium.fold_fingerprint"] in result.output
@@ -124,8 +139,15 @@ def test_failure_after_start_leaves_no_submission(make_competition, monkeypatch)
     # 'ridge' on a binary task fails at model validation (before the run); use a stage
     # error that only shows at fit time instead: a drop of a column that is not there.
     result = runner.invoke(
-        app, ["run", "toy", "--set", "stages.numeric.use=drop", "--set",
-              "stages.numeric.params={columns: [nope]}"],
+        app,
+        [
+            "run",
+            "toy",
+            "--set",
+            "stages.numeric.use=drop",
+            "--set",
+            "stages.numeric.params={columns: [nope]}",
+        ],
     )
     assert result.exit_code == 2
     assert "names column 'nope'" in result.output
@@ -144,7 +166,9 @@ def test_telecom_churn_strong_end_to_end(tmp_path, monkeypatch) -> None:
     import time
 
     t0 = time.perf_counter()
-    result = runner.invoke(app, ["run", "telecom_churn", "--pipeline", "strong", "--output", str(out)])
+    result = runner.invoke(
+        app, ["run", "telecom_churn", "--pipeline", "strong", "--output", str(out)]
+    )
     seconds = time.perf_counter() - t0
     assert result.exit_code == 0, result.output
     line = next(ln for ln in result.output.splitlines() if ln.startswith("CV roc_auc"))

@@ -41,7 +41,11 @@ def test_weights_find_the_informative_model() -> None:
     y = rng.integers(0, 2, size=500)
     good = np.clip(y * 0.4 + rng.normal(0.3, 0.2, 500), 0, 1)
     noise = rng.random((500, 2))
-    w = make_blender("weights").fit(np.column_stack([noise[:, 0], good, noise[:, 1]]), y, AUC).weights_
+    w = (
+        make_blender("weights")
+        .fit(np.column_stack([noise[:, 0], good, noise[:, 1]]), y, AUC)
+        .weights_
+    )
     assert w[1] > 0.8
 
 
@@ -97,13 +101,17 @@ def test_unknown_method_suggests() -> None:
 def test_stack_level2_uses_the_same_folds() -> None:
     y, P, T, folds = _data(m=3)
     lr = make_model("logistic_regression", task="binary", params={}, seed=0, n_jobs=1)
-    res = stack(dict(enumerate(P.T)), dict(enumerate(T.T)), y, folds, AUC, level2={"lr": (None, lr)})
+    res = stack(
+        dict(enumerate(P.T)), dict(enumerate(T.T)), y, folds, AUC, level2={"lr": (None, lr)}
+    )
     assert res.oof.shape == y.shape and not np.isnan(res.oof).any()
     k = 1
     va = folds.valid_index(k)
     y2 = y.copy()
     y2[va] = 1 - y2[va]
-    res2 = stack(dict(enumerate(P.T)), dict(enumerate(T.T)), y2, folds, AUC, level2={"lr": (None, lr)})
+    res2 = stack(
+        dict(enumerate(P.T)), dict(enumerate(T.T)), y2, folds, AUC, level2={"lr": (None, lr)}
+    )
     np.testing.assert_array_equal(res.oof[va], res2.oof[va])
 
 

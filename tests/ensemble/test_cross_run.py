@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from podium.cli import app
-from podium.cli import commands  # noqa: F401
+from podium.cli import (
+    app,
+    commands,  # noqa: F401
+)
 
 runner = CliRunner()
 

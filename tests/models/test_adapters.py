@@ -274,7 +274,9 @@ def test_gbdt_categoricals_with_nan_and_unseen_levels(name: str, kind: str) -> N
 def test_sklearn_models_reject_text_columns(name: str, kind: str) -> None:
     X, y, _ = categorical_data(kind)
     task = "regression" if name in ("ridge", "lasso") else "binary"
-    with pytest.raises(ConfigError, match=r"'colour'.*'categorical' stage \(encoding: onehot or ordinal\)"):
+    with pytest.raises(
+        ConfigError, match=r"'colour'.*'categorical' stage \(encoding: onehot or ordinal\)"
+    ):
         fit(name, task, X.assign(num=X["num"].fillna(0.0)), y)
 
 

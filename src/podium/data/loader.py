@@ -122,7 +122,9 @@ def _filter(train: pd.DataFrame, query: str, path: Path) -> pd.DataFrame:
         kept = train.query(query, engine="python")
     except Exception as exc:  # pandas raises many kinds for a bad expression
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{path}: data.train_filter {query!r} cannot be applied: {first}") from None
+        raise DataError(
+            f"{path}: data.train_filter {query!r} cannot be applied: {first}"
+        ) from None
     if kept.empty:
         raise DataError(f"{path}: data.train_filter {query!r} keeps no rows")
     return kept.reset_index(drop=True)
