@@ -41,6 +41,13 @@ def run(
         Path | None,
         typer.Option("--output", "-o", help="Submission path (default: under the competition)."),
     ] = None,
+    params: Annotated[
+        str | None, typer.Option("--params", help="'best': the best tuned parameters.")
+    ] = None,
+    storage: Annotated[
+        str | None, typer.Option("--storage", help="Optuna storage URL for --params.")
+    ] = None,
+    study: Annotated[str | None, typer.Option("--study", help="Study name for --params.")] = None,
 ) -> None:
     """Cross-validate the pipeline, log the run to MLflow and write a submission."""
     from podium.runner import run_competition
@@ -59,13 +66,17 @@ def run(
                 on_start=reporter.start,
                 on_fold=reporter.fold,
                 on_model=reporter.model,
+                params=params,
+                storage=storage,
+                study=study,
             )
     except PodiumError as exc:
         fail(exc)
     res = outcome.result
     metric = outcome.plan.metric.name
+    naive = "" if res.naive_score is None else f"; in-sample {res.naive_score:.5f}"
     out.print(
-        f"CV {metric} = {res.cv_mean:.5f} ± {res.cv_std:.5f} ({res.chosen}); "
+        f"CV {metric} = {res.cv_mean:.5f} ± {res.cv_std:.5f} ({res.chosen}{naive}); "
         f"run {outcome.run_name} ({outcome.run_id})"
     )
     out.print(f"submission: {outcome.submission}")
@@ -168,3 +179,48 @@ def new(
     (folder / "data").mkdir(parents=True)
     (folder / "competition.yaml").write_text(_COMPETITION_TEMPLATE.format(name=name))
     out.print(f"created {folder / 'competition.yaml'}; put the data files in {folder / 'data'}")
+
+
+from podium.cli import tune as _tune  # noqa: F401,E402
+
+
+@app.command()
+def blend(
+    competition: CompetitionArg,
+    runs: Annotated[
+        str,
+        typer.Option("--runs", help="Run ids 'ID,ID,...' or 'top:N' (best N on the same folds)."),
+    ] = "top:3",
+    method: Annotated[
+        str, typer.Option("--method", help="weights | rank | power | hill | mean | stack")
+    ] = "weights",
+    data_dir: DataDirOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Submission path.")] = None,
+) -> None:
+    """Blend finished runs (same folds only) into a new run and submission."""
+    from podium.cross_run import blend_runs
+
+    try:
+        outcome = blend_runs(
+            competition,
+            root=project_root(),
+            runs=runs,
+            method=method,
+            data_dir=data_dir,
+            output=output,
+        )
+    except PodiumError as exc:
+        fail(exc)
+    res = outcome.result
+    for s in outcome.members:
+        w = (res.weights or {}).get(s.name)
+        shown = "" if w is None else f" weight {w:.3f}"
+        out.print(f"member {s.name} ({s.run_id}) CV {s.cv_mean:.5f}{shown}")
+    out.print(
+        f"CV {res.cv_mean:.5f} ± {res.cv_std:.5f} (nested; in-sample {res.naive_score:.5f}); "
+        f"run {outcome.run_name} ({outcome.run_id})"
+    )
+    out.print(f"submission: {outcome.submission}")
+
+
+from podium.cli import audit as _audit  # noqa: F401,E402

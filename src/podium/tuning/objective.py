@@ -1,0 +1,195 @@
+"""The objective: one trial = the tuned model's CV score on the run's one fold assignment.
+
+Each trial samples the space, builds the model and its stages from the config with the
+sampled values as ``--set`` overrides, and cross-validates on the same folds as
+``podium run``. After every fold the running mean is reported, so the pruner can stop a
+trial that is already behind. Every trial is a nested tracking run (params, fold scores,
+state). Trial user attributes hold what ``podium run --params best`` reuses.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from podium.engine import build_all, run_cv
+from podium.engine.experiment import split_context
+from podium.engine.result import FoldResult
+from podium.tracking.base import Tracker
+from podium.tuning.trial_log import TrialLogger, TrialRecord
+
+if TYPE_CHECKING:
+    import optuna
+
+    from podium.tuning.setup import TuneSetup
+
+__all__ = ["Objective", "SurplusTrial"]
+
+_ALIVE = ("COMPLETE", "PRUNED", "RUNNING")
+
+
+class SurplusTrial(Exception):
+    """A trial started after the study already had its trials (two workers asked at once)."""
+
+
+class Objective:
+    """Callable for ``study.optimize``: returns the CV mean, or raises ``TrialPruned``.
+
+    Args:
+        setup: the checked session.
+        tracker: where each trial's nested run goes (written by a background thread).
+        n_trials: the study's target of complete + pruned trials; a trial beyond it (a
+            rare race between workers) is failed at once, marked ``surplus``.
+        parent_run_id: the session's run, when it is open in another process; ``None``
+            nests under the run open in ``tracker``.
+        worker: this process's worker index (a tag and a trial attribute).
+    """
+
+    def __init__(
+        self,
+        setup: TuneSetup,
+        tracker: Tracker,
+        *,
+        n_trials: int,
+        parent_run_id: str | None = None,
+        worker: int = 0,
+    ) -> None:
+        self.setup = setup
+        self.n_trials = n_trials
+        self.worker = worker
+        self.log = TrialLogger(tracker, parent_run_id=parent_run_id)
+
+    def flush(self) -> None:
+        """Wait until every finished trial is in the tracker (call before the session ends)."""
+        self.log.flush()
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        import optuna
+
+        self._check_quota(trial)
+        setup = self.setup
+        values = setup.space.suggest(trial)
+        params = {**setup.fixed, **values}
+        trial.set_user_attr("overrides", params)
+        trial.set_user_attr("worker", self.worker)
+        record = TrialRecord(
+            name=f"trial-{trial.number}",
+            start_time=time.time(),
+            tags={
+                "podium.study": trial.study.study_name,
+                "podium.trial": str(trial.number),
+                "podium.model": setup.model,
+                "podium.worker": str(self.worker),
+            },
+            params=params,
+        )
+        folds: list[FoldResult] = []
+        start = time.perf_counter()
+        try:
+            self._cross_validate(trial, values, folds)
+        except optuna.TrialPruned:
+            self.log.submit(
+                replace(record, state="pruned", metrics=self._record(trial, folds, start))
+            )
+            raise
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            trial.set_user_attr("error", error)
+            self.log.submit(replace(record, state="failed", error=error))
+            raise
+        self.log.submit(replace(record, metrics=self._record(trial, folds, start)))
+        return float(np.mean([f.score for f in folds]))
+
+    def _check_quota(self, trial: optuna.Trial) -> None:
+        from optuna.trial import TrialState
+
+        states = tuple(TrialState[s] for s in _ALIVE)
+        alive = trial.study.get_trials(deepcopy=False, states=states)
+        if len(alive) <= self.n_trials:
+            return
+        rank = sorted(t.number for t in alive).index(trial.number)
+        if rank >= self.n_trials:
+            trial.set_user_attr("surplus", True)
+            raise SurplusTrial(f"the study already has its {self.n_trials} trials")
+
+    def _cross_validate(
+        self, trial: optuna.Trial, values: dict[str, Any], folds: list[FoldResult]
+    ) -> None:
+        import optuna
+
+        setup = self.setup
+        plan = setup.plan
+        cfg = setup.trial_config(values)
+        chain, model = build_all(cfg, setup.registry, n_rows=len(plan.data.train))[setup.model]
+        spec = cfg.pipeline.models[setup.model]
+        cv = cfg.competition.cv
+        columns = plan.data.cv_columns
+
+        def on_fold(fr: FoldResult, n_folds: int) -> None:
+            folds.append(fr)
+            trial.report(float(np.mean([f.score for f in folds])), step=len(folds))
+            if len(folds) < n_folds and trial.should_prune():
+                raise optuna.TrialPruned(f"pruned after fold {len(folds)}/{n_folds}")
+
+        run_cv(
+            chain,
+            model,
+            plan.data.train,
+            plan.y,
+            folds=plan.folds,
+            metric=plan.metric,
+            X_test=None,
+            name=setup.model,
+            early_stopping=spec.early_stopping,
+            target_transform=cfg.pipeline.target_transform,
+            seed=cfg.competition.seed + setup.model_index,
+            groups=None if cv.groups is None else columns[cv.groups].to_numpy(),
+            time=None if cv.time is None else columns[cv.time].to_numpy(),
+            on_fold=on_fold,
+            split_context=split_context(plan),
+            n_workers=1,
+        )
+        trial.set_user_attr("final_overrides", self._reuse_iterations(spec, model, folds))
+
+    def _reuse_iterations(self, spec: Any, model: Any, folds: list[FoldResult]) -> dict[str, Any]:
+        """Overrides that fix the iteration count at what early stopping found and turn
+        early stopping off (``{}`` if the model did not stop early).
+
+        The count is the folds' mean best iteration, scaled by the rows the final fit
+        sees over the rows the early-stopped fit saw (the engine's refit rule).
+        """
+        es = spec.early_stopping
+        param = getattr(model, "iteration_param", None)
+        best = [f.best_iteration for f in folds]
+        if es is None or param is None or not getattr(model, "supports_early_stopping", False):
+            return {}
+        if not best or any(b is None for b in best):
+            return {}
+        n_train = np.array([f.n_train for f in folds], dtype=float)
+        n_fit = n_train - np.maximum(1, np.round(n_train * es.holdout))
+        count = max(1, int(round(float(np.mean(best)) * float(np.mean(n_train / n_fit)))))
+        aliases = {param, *getattr(model, "aliases", {}).get(param, ())}
+        key = next((k for k in (spec.params or {}) if k in aliases), param)
+        prefix = f"models.{self.setup.model}"
+        return {f"{prefix}.params.{key}": count, f"{prefix}.early_stopping": None}
+
+    def _record(
+        self, trial: optuna.Trial, folds: list[FoldResult], start: float
+    ) -> dict[str, float]:
+        """Store fold scores and timing as trial attributes; return the run's metrics."""
+        seconds = time.perf_counter() - start
+        scores = [float(f.score) for f in folds]
+        iters = [f.best_iteration for f in folds]
+        trial.set_user_attr("fold_scores", scores)
+        trial.set_user_attr("best_iterations", iters)
+        trial.set_user_attr("seconds", round(seconds, 3))
+        metrics = {"cv_mean": float(np.mean(scores)), "seconds": seconds}
+        metrics.update({f"fold_{f.fold}": float(f.score) for f in folds})
+        if len(scores) > 1:
+            metrics["cv_std"] = float(np.std(scores))
+        if iters and all(i is not None for i in iters):
+            metrics["best_iteration"] = float(np.mean([float(i) for i in iters if i]))
+        return metrics

@@ -1,0 +1,231 @@
+"""Running trials until the study has its ``n_trials``: in this process or in W processes.
+
+Every worker, on this machine or another, runs the same loop against the shared storage:
+fail stale trials (their worker died), count complete + pruned trials, and start another
+trial only while complete + pruned + running ones fall short of ``n_trials``. So workers
+started at different times, or a session re-run after a crash, stop together at exactly
+``n_trials``; a worker that finds the remaining trials already running waits for them (if
+one fails, it takes its place).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+from podium.tracking.base import Tracker
+from podium.tuning.objective import Objective
+from podium.tuning.setup import TuneArgs, prepare_tuning
+from podium.tuning.study import (
+    TuningError,
+    fail_stale_trials,
+    load_study,
+    make_pruner,
+    make_sampler,
+    open_storage,
+)
+
+if TYPE_CHECKING:
+    import optuna
+
+__all__ = ["WorkerSpec", "flushing", "run_trials", "run_workers", "MAX_FAILURES"]
+
+logger = logging.getLogger(__name__)
+
+MAX_FAILURES = 3
+"""A worker gives up after this many trials in a row fail (a broken config, not bad luck)."""
+
+TrialCallback = Callable[["optuna.trial.FrozenTrial"], None]
+
+
+def _count(study: optuna.Study, *states: str) -> int:
+    from optuna.trial import TrialState
+
+    return len(study.get_trials(deepcopy=False, states=tuple(TrialState[s] for s in states)))
+
+
+@contextmanager
+def flushing(objective: Objective) -> Iterator[None]:
+    """Write the objective's queued trial runs on the way out (errors: only if none other)."""
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):
+            objective.flush()
+        raise
+    objective.flush()
+
+
+def run_trials(
+    study: optuna.Study,
+    objective: Objective,
+    *,
+    n_trials: int,
+    deadline: float | None = None,
+    on_trial: TrialCallback | None = None,
+    poll: float = 1.0,
+) -> int:
+    """Start trials until the study has ``n_trials`` complete + pruned ones, or ``deadline``.
+
+    Returns:
+        The number of trials this call ran.
+
+    Raises:
+        TuningError: :data:`MAX_FAILURES` trials in a row failed (the last error is named).
+    """
+    from optuna.trial import TrialState
+
+    ran = failures = 0
+    last: list[optuna.trial.FrozenTrial] = []
+
+    def callback(_: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        last.append(trial)
+        if on_trial is not None:
+            on_trial(trial)
+
+    while deadline is None or time.time() < deadline:
+        fail_stale_trials(study)
+        done = _count(study, "COMPLETE", "PRUNED")
+        if done >= n_trials:
+            break
+        if done + _count(study, "RUNNING") >= n_trials:
+            time.sleep(poll)  # the rest are running elsewhere; take over if one fails
+            continue
+        last.clear()
+        study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=[callback])
+        ran += 1
+        trial = last[-1] if last else None
+        if trial is None or trial.state != TrialState.FAIL or trial.user_attrs.get("surplus"):
+            failures = 0
+            continue
+        failures += 1
+        if failures >= MAX_FAILURES:
+            error = trial.user_attrs.get("error", "see the log")
+            raise TuningError(
+                f"{failures} trials in a row failed; last (#{trial.number}): {error}"
+            )
+    return ran
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker process needs (picklable).
+
+    ``tracker`` is a zero-argument callable (a class or ``functools.partial``) called once
+    in the worker; its trial runs are filed under ``parent_run_id``.
+    """
+
+    args: TuneArgs
+    storage: str
+    study: str
+    n_trials: int
+    pruner: str
+    seed: int
+    worker: int
+    fold_fingerprint: str
+    tracker: Callable[[], Tracker]
+    parent_run_id: str | None = None
+    deadline: float | None = None
+    heartbeat_interval: int | None = 5
+
+
+def _worker_main(spec: WorkerSpec, conn: Connection) -> None:
+    """Entry point of a worker process: send ``("ok", n)`` or ``("error", message)``."""
+    try:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        setup = prepare_tuning(spec.args)
+        if setup.plan.folds.fingerprint != spec.fold_fingerprint:
+            raise TuningError(
+                f"worker {spec.worker} built folds {setup.plan.folds.fingerprint}, the study "
+                f"uses {spec.fold_fingerprint}"
+            )
+        storage = open_storage(spec.storage, heartbeat_interval=spec.heartbeat_interval)
+        study = load_study(storage, spec.study, url=spec.storage)
+        study.sampler = make_sampler(spec.seed)
+        study.pruner = make_pruner(spec.pruner, setup.plan.folds.n_splits)
+        objective = Objective(
+            setup,
+            spec.tracker(),
+            n_trials=spec.n_trials,
+            parent_run_id=spec.parent_run_id,
+            worker=spec.worker,
+        )
+        with flushing(objective):
+            ran = run_trials(study, objective, n_trials=spec.n_trials, deadline=spec.deadline)
+        conn.send(("ok", ran))
+    except BaseException as exc:  # report everything, KeyboardInterrupt included
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        conn.send(("error", text))
+    finally:
+        conn.close()
+
+
+def run_workers(
+    specs: list[WorkerSpec],
+    study: optuna.Study,
+    *,
+    on_trial: TrialCallback | None = None,
+    poll: float = 1.0,
+) -> int:
+    """Run one process per spec (spawned) and report trials as they finish.
+
+    A worker that dies (e.g. SIGKILL) loses only its trial in flight; the others go on.
+
+    Returns:
+        How many trials the workers ran.
+
+    Raises:
+        TuningError: a worker failed (its message), after every worker has stopped.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    procs: list[tuple[WorkerSpec, Any, Connection]] = []
+    seen = {t.number for t in study.get_trials(deepcopy=False) if t.state.is_finished()}
+    try:
+        for spec in specs:
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker_main, args=(spec, send), daemon=False)
+            proc.start()
+            send.close()
+            procs.append((spec, proc, recv))
+        while any(p.is_alive() for _, p, _ in procs):
+            for _, proc, _ in procs:
+                proc.join(timeout=poll / len(procs))
+            seen |= _report_new(study, seen, on_trial)
+    finally:
+        for _, proc, _ in procs:
+            if proc.is_alive():  # only on KeyboardInterrupt in this process
+                proc.terminate()
+                proc.join()
+    _report_new(study, seen, on_trial)
+    ran, errors = 0, []
+    for spec, proc, recv in procs:
+        if not recv.poll():  # killed: its trial in flight is failed once its heartbeat stops
+            logger.warning("worker %d died (exit code %s)", spec.worker, proc.exitcode)
+            continue
+        status, detail = recv.recv()
+        if status == "ok":
+            ran += int(detail)
+        else:
+            errors.append(f"worker {spec.worker}: {detail}")
+    if errors:
+        raise TuningError("; ".join(errors))
+    return ran
+
+
+def _report_new(study: optuna.Study, seen: set[int], on_trial: TrialCallback | None) -> set[int]:
+    new = {}
+    for t in study.get_trials(deepcopy=False):
+        if t.state.is_finished() and t.number not in seen:
+            new[t.number] = t
+    if on_trial is not None:
+        for number in sorted(new):
+            on_trial(new[number])
+    return set(new)

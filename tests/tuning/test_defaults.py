@@ -1,0 +1,44 @@
+"""Every registry model has a default space whose samples the model accepts."""
+
+from __future__ import annotations
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+
+from podium.config import PipelineConfig
+from podium.engine import default_registry
+from podium.models import MODEL_ADAPTERS, make_model
+from podium.tuning import DEFAULT_SPACES, default_space
+from podium.tuning.paths import check_paths
+
+TASKS = {"ridge": "regression", "lasso": "regression"}
+SMALL = {"lightgbm": {"n_estimators": 5}, "xgboost": {"n_estimators": 5},
+         "catboost": {"iterations": 5}, "random_forest": {"n_estimators": 5},
+         "extra_trees": {"n_estimators": 5}}  # fmt: skip
+
+
+def test_every_registry_model_has_a_default_space():
+    assert set(DEFAULT_SPACES) == set(MODEL_ADAPTERS)
+
+
+@pytest.mark.parametrize("use", sorted(DEFAULT_SPACES))
+def test_default_space_names_real_parameters_and_its_samples_fit(use):
+    task = TASKS.get(use, "binary")
+    space = default_space("m", use)
+    assert space is not None and len(space) >= 1
+    pipe = PipelineConfig.model_validate({"models": {"m": {"use": use}}})
+    check_paths(space.paths, pipe, default_registry(), task=task, source="default")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120)})
+    y = (X["a"] + rng.normal(scale=0.5, size=120) > 0).astype(int).to_numpy()
+    if task == "regression":
+        y = X["a"].to_numpy() * 2.0
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3))
+    for _ in range(3):
+        values = space.suggest(study.ask())
+        params = {p.rsplit(".", 1)[1]: v for p, v in {**space.fixed, **values}.items()}
+        model = make_model(use, task=task, params={**params, **SMALL.get(use, {})}, n_jobs=1)
+        pred = model.fit(X, y).predict(X)
+        assert np.isfinite(pred).all()
