@@ -39,3 +39,18 @@ def test_other_seed_other_folds(make_competition) -> None:
     a = plan_run("toy", root=root, seed=1)
     b = plan_run("toy", root=root, seed=2)
     assert a.folds.fingerprint != b.folds.fingerprint
+
+
+def test_seed_averaging_averages_repeats_on_the_same_folds(make_competition) -> None:
+    comp = make_competition()
+    root = comp.parent.parent
+    one = plan_run("toy", root=root)
+    three = plan_run("toy", root=root, overrides=["models.lgb.seeds=3"])
+    assert one.folds.fingerprint == three.folds.fingerprint
+    single = run_models(one).results["lgb"]
+    avg = run_models(three).results["lgb"]
+    assert avg.extra["seeds"] == 3 and len(avg.extra["seed_scores"]) == 3
+    assert avg.extra["seed_scores"][0] == single.cv_mean  # repeat 0 is the plain model
+    assert not np.array_equal(avg.oof, single.oof)
+    for k, (_, va) in enumerate(three.folds.split()):
+        assert avg.folds[k].score == three.metric(three.y[va], avg.oof[va])

@@ -212,6 +212,16 @@ class ModelSpec(_Strict):
     stages: list[StageSpec] = Field(default_factory=list)
     early_stopping: EarlyStoppingSpec | None = None
     test_predictions: Literal["fold_mean", "refit"] | None = None
+    seeds: int = 1
+    """Seed averaging: fit this many times with model seeds seed, seed+1, ... on the same
+    folds and average the predictions."""
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError(f"must be >= 1, got {v}")
+        return v
 
 
 class EnsembleSpec(_Strict):

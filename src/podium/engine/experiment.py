@@ -6,12 +6,14 @@ training (``podium validate`` stops there); :func:`run_models` trains.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from podium.config import ResolvedConfig
 from podium.cv import Folds, SplitContext, build_folds
@@ -156,29 +158,68 @@ def run_models(
             if on_fold is not None:
                 on_fold(_name, fr, n)
 
-        result = run_cv(
-            chain,
-            model,
-            plan.data.train,
-            plan.y,
-            folds=plan.folds,
-            metric=plan.metric,
-            X_test=plan.data.test,
-            name=name,
-            early_stopping=spec.early_stopping,
-            test_predictions=spec.test_predictions or pipe.test_predictions,
-            target_transform=pipe.target_transform,
-            seed=cfg.competition.seed + i,
-            groups=_cv_column(plan, cfg.competition.cv.groups),
-            time=_cv_column(plan, cfg.competition.cv.time),
-            on_fold=fold_cb,
-            split_context=split_context(plan),
-            n_workers=n_workers,
-        )
+        repeats = []
+        for r in range(spec.seeds):
+            seeded = model if r == 0 else clone(model).set_params(seed=model.seed + r)
+            repeats.append(
+                run_cv(
+                    chain,
+                    seeded,
+                    plan.data.train,
+                    plan.y,
+                    folds=plan.folds,
+                    metric=plan.metric,
+                    X_test=plan.data.test,
+                    name=name,
+                    early_stopping=spec.early_stopping,
+                    test_predictions=spec.test_predictions or pipe.test_predictions,
+                    target_transform=pipe.target_transform,
+                    seed=cfg.competition.seed + i + 1000 * r,
+                    groups=_cv_column(plan, cfg.competition.cv.groups),
+                    time=_cv_column(plan, cfg.competition.cv.time),
+                    on_fold=fold_cb,
+                    split_context=split_context(plan),
+                    n_workers=n_workers,
+                )
+            )
+        result = repeats[0] if len(repeats) == 1 else average_seeds(repeats, plan)
         results[name] = result
         if on_model is not None:
             on_model(result)
     return _choose(plan, results)
+
+
+def average_seeds(repeats: list[CVResult], plan: Plan) -> CVResult:
+    """Seed averaging: the mean of the repeats' OOF and test predictions, rescored per fold
+    on the same folds (each repeat differs only in its model and holdout seeds)."""
+    oof = np.mean([r.oof for r in repeats], axis=0)
+    tests = [r.test for r in repeats if r.test is not None]
+    folds = []
+    for k, (_, va) in enumerate(plan.folds.split()):
+        first = repeats[0].folds[k]
+        iters = [r.folds[k].best_iteration for r in repeats if r.folds[k].best_iteration]
+        folds.append(
+            dataclasses.replace(
+                first,
+                score=plan.metric(plan.y[va], oof[va]),
+                best_iteration=int(np.mean(iters)) if iters else None,
+                fit_seconds=sum(r.folds[k].fit_seconds for r in repeats),
+                predict_seconds=sum(r.folds[k].predict_seconds for r in repeats),
+            )
+        )
+    scores = np.array([f.score for f in folds])
+    imp = pd.concat([r.importances for r in repeats], axis=1).fillna(0.0).mean(axis=1)
+    return dataclasses.replace(
+        repeats[0],
+        oof=oof,
+        test=np.mean(tests, axis=0) if tests else None,
+        folds=tuple(folds),
+        cv_mean=float(scores.mean()),
+        cv_std=float(scores.std()),
+        importances=imp.sort_values(ascending=False),
+        seconds=sum(r.seconds for r in repeats),
+        extra={"seeds": len(repeats), "seed_scores": [r.cv_mean for r in repeats]},
+    )
 
 
 def _choose(plan: Plan, results: dict[str, CVResult]) -> ExperimentResult:
