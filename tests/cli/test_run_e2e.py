@@ -174,7 +174,6 @@ def test_telecom_churn_strong_end_to_end(tmp_path, monkeypatch) -> None:
     line = next(ln for ln in result.output.splitlines() if ln.startswith("CV roc_auc"))
     cv = float(line.split("=")[1].split("±")[0])
     assert cv >= 0.845, line
-    assert seconds < 180, seconds
     sub = pd.read_csv(out)
     sample = pd.read_csv(SHARED / "telecom_churn" / "submission.csv")
     assert list(sub.columns) == ["Id", "Churn"] and sub["Id"].tolist() == sample["Id"].tolist()
