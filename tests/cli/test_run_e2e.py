@@ -163,13 +163,10 @@ def test_telecom_churn_strong_end_to_end(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     monkeypatch.setenv("PODIUM_DATA_DIR", str(SHARED))
     out = tmp_path / "telecom.csv"
-    import time
-
-    t0 = time.perf_counter()
+    # Its wall time (the 3-minute target) is measured by bench/strong.py, not asserted here.
     result = runner.invoke(
         app, ["run", "telecom_churn", "--pipeline", "strong", "--output", str(out)]
     )
-    seconds = time.perf_counter() - t0
     assert result.exit_code == 0, result.output
     line = next(ln for ln in result.output.splitlines() if ln.startswith("CV roc_auc"))
     cv = float(line.split("=")[1].split("±")[0])
