@@ -11,7 +11,9 @@ Results are printed as markdown and saved to ``bench/results/tuning-<kind>.json`
 throughput: the same objective (LightGBM, one thread, fixed learning rate so trials cost
 about the same, no pruning) with 1 worker and with 2 workers, alternating, ``repeats``
 times. Rate = complete trials per minute of the whole session (process start-up
-included) and between the first trial's start and the last trial's end.
+included) and between the first trial's start and the last trial's end. ``cpu_share``
+is the CPU the session got over ``workers`` cores; ``others_cores`` the cores other
+processes on the machine kept busy meanwhile (``/proc/stat``), to tell contention apart.
 
 overhead: the same trials (same sampler seed, deterministic models, so the same
 parameters) with a NullTracker and with an MlflowTracker, alternating; per-trial time is
@@ -128,7 +130,7 @@ def _session(
     from podium.tuning import tune
 
     storage = f"sqlite:///{tmp / 'bench.db'}"
-    cpu0 = _cpu_seconds()
+    cpu0, busy0 = _cpu_seconds(), _machine_busy_seconds()
     t0 = time.perf_counter()
     res = tune(
         "telecom_churn", root=ROOT, n_trials=trials, workers=workers, storage=storage,
@@ -137,6 +139,7 @@ def _session(
     )  # fmt: skip
     wall = time.perf_counter() - t0
     cpu = _cpu_seconds() - cpu0
+    others = _machine_busy_seconds() - busy0 - cpu
     st = optuna.load_study(study_name=study, storage=storage)
     done = st.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))
     first = min(t.datetime_start for t in done)
@@ -153,6 +156,7 @@ def _session(
         "mean_trial_s": round(statistics.mean(t.duration.total_seconds() for t in done), 3),
         "cpu_s": round(cpu, 1),
         "cpu_share": round(cpu / (wall * workers), 2),
+        "others_cores": round(others / wall, 2),
         "durations": {t.number: t.duration.total_seconds() for t in done},
         "values": {t.number: t.value for t in done},
         "best": res.best.value if res.best else None,
@@ -172,6 +176,13 @@ def _cpu_seconds() -> float:
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds all processes on the machine used so far (``/proc/stat``)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def _pipeline_file(tmp: Path) -> str:
@@ -198,7 +209,7 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
                 print(json.dumps(out), flush=True)
                 runs.append(out)
     summary = {}
-    for key in ("per_min_wall", "per_min_steady", "mean_trial_s", "cpu_share"):
+    for key in ("per_min_wall", "per_min_steady", "mean_trial_s", "cpu_share", "others_cores"):
         one = statistics.mean(r[key] for r in runs if r["workers"] == 1)
         two = statistics.mean(r[key] for r in runs if r["workers"] == 2)
         summary[key] = {"1 worker": one, "2 workers": two, "ratio": round(two / one, 2)}

@@ -77,6 +77,37 @@ class TuneResult:
     setup: TuneSetup
 
 
+def _tags(setup: TuneSetup, study: str, url: str) -> dict[str, str]:
+    cfg = setup.cfg
+    return {
+        "podium.kind": "tune",
+        "podium.competition": cfg.competition.name,
+        "podium.pipeline": cfg.pipeline_name,
+        "podium.model": setup.model,
+        "podium.study": study,
+        "podium.storage": redact(url),
+        "podium.fold_fingerprint": setup.plan.folds.fingerprint,
+        "podium.metric": setup.plan.metric.name,
+    }
+
+
+def _finish(
+    study: optuna.Study, tracker: Tracker, ran: int
+) -> tuple[StudyCounts, BestParams | None]:
+    """Save the best trial, log counts and the study plots to the session run."""
+    counts = count_states(study)
+    best = save_best(study, tracker)
+    metrics: dict[str, Any] = {f"trials_{k}": v for k, v in vars(counts).items()}
+    metrics["trials_run"] = ran
+    if best is not None:
+        metrics["best_value"] = best.value
+        tracker.set_tags({"podium.best_trial": str(best.trial)})
+    tracker.log_metrics(metrics)
+    if not isinstance(tracker, NullTracker):
+        log_study_plots(study, tracker)
+    return counts, best
+
+
 def _mlflow_tracker(uri: str | None, experiment: str, root: Path) -> Tracker:
     from podium.tracking.mlflow_tracker import MlflowTracker
 
@@ -153,18 +184,8 @@ def tune(
         tracker = functools.partial(_mlflow_tracker, comp.tracking.uri, experiment, args.root)
     trk = tracker()
     deadline = start + timeout if timeout is not None else None
-    tags = {
-        "podium.kind": "tune",
-        "podium.competition": cfg.competition.name,
-        "podium.pipeline": cfg.pipeline_name,
-        "podium.model": setup.model,
-        "podium.study": name,
-        "podium.storage": redact(url),
-        "podium.fold_fingerprint": fp,
-        "podium.metric": setup.plan.metric.name,
-    }
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    with trk.run(f"tune-{setup.model}-{stamp}", tags=tags) as run_id:
+    with trk.run(f"tune-{setup.model}-{stamp}", tags=_tags(setup, name, url)) as run_id:
         if on_start is not None:
             on_start(setup, opened, url)
         trk.log_params(
@@ -191,16 +212,7 @@ def tune(
             )  # fmt: skip
             specs = [replace(spec, worker=w, seed=seeds[w]) for w in range(workers)]
             ran = run_workers(specs, opened, on_trial=on_trial)
-        counts = count_states(opened)
-        best = save_best(opened, trk)
-        metrics: dict[str, Any] = {f"trials_{k}": v for k, v in vars(counts).items()}
-        metrics["trials_run"] = ran
-        if best is not None:
-            metrics["best_value"] = best.value
-            trk.set_tags({"podium.best_trial": str(best.trial)})
-        trk.log_metrics(metrics)
-        if not isinstance(trk, NullTracker):
-            log_study_plots(opened, trk)
+        counts, best = _finish(opened, trk, ran)
     return TuneResult(
         study=name,
         storage=redact(url),
