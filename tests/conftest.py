@@ -155,7 +155,9 @@ def delete() -> object:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Runs tracked by tests go to a tmp MLflow store, never the project's mlruns/."""
+    """Runs tracked by tests go to a tmp MLflow store, never the project's mlruns/, and
+    cached features to a tmp folder, never the project's cache/."""
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlruns/mlflow.db")
+    monkeypatch.setenv("PODIUM_CACHE_DIR", str(tmp_path / "feature-cache"))
     monkeypatch.delenv("PODIUM_DATA_DIR", raising=False)
     monkeypatch.delenv("PODIUM_ROOT", raising=False)

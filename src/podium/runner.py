@@ -11,7 +11,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,9 +26,9 @@ from podium.engine import (
     run_models,
 )
 from podium.ensemble import apply_ensemble
-from podium.session import git_commit, make_tracker, plan_run
+from podium.session import git_commit, make_tracker, plan_run, tracking_uri
 from podium.submission import build_submission, validate_submission, write_submission
-from podium.tracking.base import Tracker
+from podium.tracking.base import Tracker, check_reachable
 
 __all__ = ["RunOutcome", "plan_run", "run_competition", "git_commit", "make_tracker"]
 
@@ -102,8 +101,8 @@ def run_competition(
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="podium-tracker")
     pending: Future[Tracker] | None = None
     if tracker is None:
-        pending = pool.submit(make_tracker, cfg, root)
-        _raise_if_failed_fast(pending)
+        check_reachable(tracking_uri(cfg, root))  # a bad store fails now, not after training
+        pending = pool.submit(_open_tracker, cfg, root)
     stamp = datetime.fromtimestamp(started, UTC).strftime("%Y%m%d-%H%M%S")
     run_name = f"{cfg.pipeline_name}-{stamp}"
     target = Path(output) if output else cfg.competition_dir / "submissions" / f"{run_name}.csv"
@@ -137,7 +136,9 @@ def run_competition(
         pool.shutdown(wait=False, cancel_futures=True)
     assert tracker is not None
     with (
-        tracker.run(run_name, tags={**_tags(plan, root), **tuned}, start_time=started) as run_id,
+        tracker.run(
+            run_name, tags={**_tags(plan, root), **tuned}, start_time=started, batch=True
+        ) as run_id,
         tempfile.TemporaryDirectory() as tmp,
     ):
         tracker.log_params(cfg.to_dict())
@@ -145,23 +146,25 @@ def run_competition(
         folds_csv = Path(tmp) / "folds.csv"
         plan.folds.to_csv(folds_csv)
         tracker.log_artifact(folds_csv)
-        for name, res in result.results.items():
-            _log_model(tracker, plan, res, start_time=model_started.get(name))
+        figures = {
+            name: _log_model(
+                tracker, plan, res, Path(tmp) / f"model{i}", start_time=model_started.get(name)
+            )
+            for i, (name, res) in enumerate(result.results.items())
+        }
         write_submission(frame, target)
-        _log_result(tracker, plan, result, target)
+        _log_result(tracker, plan, result, target, figures)
     return RunOutcome(
         run_id=run_id, run_name=run_name, submission=target, plan=plan, result=result
     )
 
 
-def _raise_if_failed_fast(pending: Future[Tracker]) -> None:
-    """An unreachable store fails in milliseconds: report it before training, not after."""
-    try:
-        exc = pending.exception(timeout=0.2)
-    except FutureTimeout:
-        return
-    if exc is not None:
-        raise exc
+def _open_tracker(cfg: Any, root: Path) -> Tracker:
+    """The run's tracker; also imports matplotlib (~1.3 s) for the plots, off the main thread."""
+    tracker = make_tracker(cfg, root)
+    import podium.tracking.plots  # noqa: F401
+
+    return tracker
 
 
 def _tags(plan: Plan, root: Path) -> dict[str, str]:
@@ -187,14 +190,28 @@ def _pred_frame(pred: Any, prefix: str) -> pd.DataFrame:
     return pd.DataFrame({f"{prefix}_{j}": arr[:, j] for j in range(arr.shape[1])})
 
 
-def _log_model(
-    tracker: Tracker, plan: Plan, res: CVResult, *, start_time: float | None = None
-) -> None:
+def _importance_png(importances: pd.Series, folder: Path) -> Path:
+    """Render the feature-importance figure once (the parent run reuses the best model's)."""
     from podium.tracking import plots
 
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "feature_importance.png"
+    plots.feature_importance_figure(importances).savefig(path, dpi=100)
+    return path
+
+
+def _log_model(
+    tracker: Tracker,
+    plan: Plan,
+    res: CVResult,
+    folder: Path,
+    *,
+    start_time: float | None = None,
+) -> Path:
+    """Log one model as a nested run; return its feature-importance png."""
     spec = plan.cfg.pipeline.models[res.name]
     tags = {"podium.model": spec.use}
-    with tracker.run(res.name, nested=True, tags=tags, start_time=start_time):
+    with tracker.run(res.name, nested=True, tags=tags, start_time=start_time, batch=True):
         tracker.log_params(
             {"model": spec.model_dump(mode="json"), "test_predictions": res.test_strategy}
         )
@@ -212,12 +229,18 @@ def _log_model(
             res.importances.rename("importance").rename_axis("feature").reset_index(),
             "importance.parquet",
         )
-        tracker.log_figure(
-            plots.feature_importance_figure(res.importances), "feature_importance.png"
-        )
+        png = _importance_png(res.importances, folder)
+        tracker.log_artifact(png)
+    return png
 
 
-def _log_result(tracker: Tracker, plan: Plan, result: ExperimentResult, submission: Path) -> None:
+def _log_result(
+    tracker: Tracker,
+    plan: Plan,
+    result: ExperimentResult,
+    submission: Path,
+    figures: dict[str, Path],
+) -> None:
     from podium.tracking import plots
 
     for k, s in enumerate(result.fold_scores):
@@ -246,7 +269,7 @@ def _log_result(tracker: Tracker, plan: Plan, result: ExperimentResult, submissi
         result.results.values(),
         key=lambda r: -r.cv_mean if plan.metric.greater_is_better else r.cv_mean,
     )
-    tracker.log_figure(plots.feature_importance_figure(best.importances), "feature_importance.png")
+    tracker.log_artifact(figures[best.name])
     task = plan.cfg.competition.task
     seen = plan.folds.fold >= 0
     if task == "binary":

@@ -5,15 +5,19 @@ Shared by ``podium run``, ``podium validate``, ``podium tune`` and ``podium blen
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 from podium.config import ResolvedConfig, load_config
 from podium.data import load_data, resolve_data_dir
 from podium.engine import Plan, default_registry, prepare
-from podium.tracking.base import Tracker
+from podium.exceptions import ConfigError
+from podium.plugins import load_plugins
+from podium.registry import Registry
+from podium.tracking.base import Tracker, default_tracking_uri
 
-__all__ = ["git_commit", "make_tracker", "plan_run"]
+__all__ = ["competition_registry", "git_commit", "make_tracker", "plan_run"]
 
 
 def git_commit(root: Path) -> str:
@@ -43,19 +47,52 @@ def plan_run(
     seed: int | None = None,
     data_dir: Path | None = None,
 ) -> Plan:
-    """Load and check config and data, build folds and models (``podium validate``)."""
+    """Load and check config and data, build folds and models (``podium validate``).
+
+    The competition's plug-in (``plugins:``) is loaded before the data is read.
+    """
     cfg = load_config(competition, root=root, pipeline=pipeline, overrides=overrides, seed=seed)
+    registry = competition_registry(cfg)
     data = load_data(
         cfg.competition, resolve_data_dir(cfg.competition, cfg.competition_dir, data_dir)
     )
-    return prepare(cfg, data, default_registry())
+    return prepare(cfg, data, registry)
+
+
+def competition_registry(cfg: ResolvedConfig) -> Registry:
+    """The built-in stages and models plus those of the competition's plug-in, if it names one.
+
+    Raises:
+        ConfigError: the plug-in file is missing or broken (see
+            :func:`podium.plugins.load_plugins`).
+    """
+    registry = default_registry()
+    name = cfg.competition.plugins
+    if name:
+        path = cfg.competition_dir / name
+        if not path.is_file():
+            raise ConfigError(
+                f"{path}: plug-in file not found (plugins: {name!r} in {cfg.source_of('plugins')})"
+            )
+        load_plugins(path, registry)
+    return registry
+
+
+def tracking_uri(cfg: ResolvedConfig, root: Path) -> str:
+    """The store a run logs to: ``tracking.uri``, else ``$MLFLOW_TRACKING_URI``, else
+    ``sqlite:///<root>/mlruns/mlflow.db``."""
+    return (
+        cfg.competition.tracking.uri
+        or os.environ.get("MLFLOW_TRACKING_URI")
+        or default_tracking_uri(root)
+    )
 
 
 def make_tracker(cfg: ResolvedConfig, root: Path) -> Tracker:
-    """An MLflow tracker for the competition (``tracking.uri`` or the default store)."""
+    """An MLflow tracker for the competition (see :func:`tracking_uri`)."""
     from podium.tracking.mlflow_tracker import MlflowTracker
 
     comp = cfg.competition
     return MlflowTracker(
-        uri=comp.tracking.uri, experiment=comp.tracking.experiment or comp.name, root=root
+        uri=tracking_uri(cfg, root), experiment=comp.tracking.experiment or comp.name, root=root
     )

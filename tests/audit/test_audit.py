@@ -95,6 +95,101 @@ def test_cli_exit_codes_report_and_fold_column(make_competition, monkeypatch, tm
     assert leaky.is_dir()
 
 
+BROKEN_TE_PLUGIN = '''
+from typing import Any
+
+import pandas as pd
+
+from podium.stages import BaseStage
+
+
+class AllRowsTargetMean(BaseStage):
+    """DELIBERATELY BROKEN: the mean target per ``col`` over ALL rows of the train file.
+
+    **Leakage:** total. It reads the train file itself (``split_context.data_dir``), so
+    every row's own target, validation rows included, is in its feature.
+    """
+
+    def __init__(self, col: str = "shop") -> None:
+        self.col = col
+
+    def _fit(self, X: pd.DataFrame, y: Any, **fit_params: Any) -> None:
+        train = pd.read_csv(fit_params["split_context"].data_dir / "train.csv")
+        self.means_ = train.groupby(self.col)["target"].mean()
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        out = X.copy()
+        out[f"{self.col}_te"] = X[self.col].map(self.means_)
+        return out
+
+
+def register(registry):
+    registry.add_stage("all_rows_te", AllRowsTargetMean)
+'''
+
+
+def add_shop(train: pd.DataFrame, test: pd.DataFrame, sample: pd.DataFrame) -> None:
+    """A harmless categorical column: 80 shops assigned at random (3 rows each on average)."""
+    rng = np.random.default_rng(2)
+    train["shop"] = rng.integers(0, 80, size=len(train))
+    test["shop"] = rng.integers(0, 80, size=len(test))
+
+
+def test_broken_plugin_reading_the_train_file_is_flagged(
+    make_competition, monkeypatch, tmp_path
+) -> None:
+    """The permuted-target check permutes the files, so a plug-in that target-encodes on
+    all rows of the train file sees the permuted target and is caught; without the plug-in
+    the same competition passes."""
+    pipe = {
+        "stages": [
+            {"name": "shop_te", "use": "all_rows_te", "params": {"col": "shop"}},
+            {"name": "numeric", "use": "to_numeric"},
+        ],
+        "models": {"lgb": {"use": "lightgbm", "params": {
+            "n_estimators": 60, "learning_rate": 0.1, "num_leaves": 7, "min_child_samples": 5,
+        }}},
+    }  # fmt: skip
+    broken = make_competition(
+        "broken", edit=add_shop, pipeline=pipe,
+        config={"pipeline": "custom", "plugins": "features.py"},
+    )  # fmt: skip
+    (broken / "features.py").write_text(BROKEN_TE_PLUGIN)
+    make_competition("plain", edit=add_shop)
+    monkeypatch.setenv("PODIUM_ROOT", str(tmp_path))
+    runner = CliRunner()
+    report = tmp_path / "out" / "broken.html"
+    r = runner.invoke(app, ["audit", "broken", "-o", str(report), "--no-tracking"])
+    assert r.exit_code == 1, r.output
+    assert "LEAK FOUND" in r.output
+    page = report.read_text()
+    assert "BEYOND CHANCE" in page
+    r = runner.invoke(app, ["audit", "plain", "--no-tracking"])
+    assert r.exit_code == 0, r.output
+
+
+def test_permuted_copy_permutes_only_the_target_of_kept_rows(make_competition, tmp_path) -> None:
+    from podium.audit.permutation import write_permuted_copy
+    from podium.data import load_data
+    from podium.session import plan_run
+
+    comp = make_competition(
+        "filtered", task="regression", config={"data.train_filter": "x1 < 1.0"}
+    )
+    (comp / "data" / "extra.csv").write_text("a\n1\n")
+    plan = plan_run("filtered", root=tmp_path)
+    out = write_permuted_copy(plan, tmp_path / "copy", seed=3)
+    assert (out / "extra.csv").is_symlink() and (out / "test.csv").is_symlink()
+    orig, new = pd.read_csv(comp / "data" / "train.csv"), pd.read_csv(out / "train.csv")
+    pd.testing.assert_frame_equal(orig.drop(columns="target"), new.drop(columns="target"))
+    dropped = ~orig.eval("x1 < 1.0")
+    assert dropped.any() and (orig.loc[dropped, "target"] == new.loc[dropped, "target"]).all()
+    permuted = load_data(plan.cfg.competition, out).y.to_numpy()
+    order = np.random.default_rng(3).permutation(len(plan.y))
+    np.testing.assert_array_equal(permuted, plan.y[order])
+    assert not np.array_equal(permuted, plan.y)
+
+
 def test_cli_bad_competition_is_one_line_exit_2(make_competition, monkeypatch, tmp_path) -> None:
     make_competition("toy")
     monkeypatch.setenv("PODIUM_ROOT", str(tmp_path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -125,6 +126,30 @@ def test_metrics_keep_their_steps(tracker: MlflowTracker, client) -> None:
         (2, 0.3),
     ]
     assert client.get_run(run_id).data.metrics["cv_mean"] == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_batch_runs_hold_everything_until_the_run_ends(
+    tracker: MlflowTracker, client, fail: bool
+) -> None:
+    """``batch=True`` writes nothing while the run is open and everything when it ends,
+    including over MLflow's per-request limits and when the body fails."""
+    with pytest.raises(ZeroDivisionError) if fail else contextlib.nullcontext():
+        with tracker.run("held", batch=True) as run_id:
+            tracker.log_params({f"p{i:03d}": i for i in range(150)})
+            for step in range(1200):
+                tracker.log_metrics({"loss": 1.0 / (step + 1)}, step=step)
+            tracker.set_tags({"podium.note": "held"})
+            assert client.get_run(run_id).data.params == {}
+            assert client.get_run(run_id).data.metrics == {}
+            if fail:
+                1 / 0  # noqa: B018
+    run = client.get_run(run_id)
+    assert run.info.status == ("FAILED" if fail else "FINISHED")
+    assert len(run.data.params) == 150 and run.data.params["p149"] == "149"
+    assert run.data.tags["podium.note"] == "held"
+    history = client.get_metric_history(run_id, "loss")
+    assert sorted(m.step for m in history) == list(range(1200))
 
 
 def test_artifacts_land_under_mlruns_and_frames_round_trip(

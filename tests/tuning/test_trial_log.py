@@ -18,7 +18,7 @@ class Recorder:
         self.fail_on = fail_on
 
     @contextmanager
-    def run(self, name, *, nested=False, tags=None, start_time=None):
+    def run(self, name, *, nested=False, tags=None, start_time=None, batch=False):
         run = {"name": name, "nested": nested, "tags": dict(tags or {}), "start": start_time}
         self.runs.append(run)
         try:

@@ -3,24 +3,36 @@
 With the target shuffled no feature can predict it, so the out-of-fold score must sit at
 chance. A score beyond chance means information about the validation rows' targets reaches
 their predictions: a stage, the folds, early stopping or the ensemble leaks.
+
+The target is permuted in the files, not only in memory: the data folder is mirrored to a
+temporary folder (every file linked, the train file rewritten with its target column
+permuted) and the run is planned again from there. A plug-in stage that reads the train
+file itself (through ``split_context.data_dir``) then sees the permuted target too.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from podium.audit._stats import auc_tolerance
-from podium.engine import ExperimentResult, Plan, run_models
+from podium.data import load_data
+from podium.engine import ExperimentResult, Plan, prepare, run_models
 from podium.ensemble.apply import apply_ensemble
+from podium.exceptions import ConfigError
 from podium.metrics import Metric
+from podium.registry import Registry
+from podium.session import competition_registry
 
-__all__ = ["PermutationResult", "permuted_target_cv", "chance_score"]
+__all__ = ["PermutationResult", "permuted_target_cv", "chance_score", "write_permuted_copy"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,21 +80,92 @@ class PermutationResult:
         )
 
 
-def permuted_target_cv(plan: Plan, *, seed: int | None = None) -> PermutationResult:
-    """Run the plan's models and ensemble on the same folds with ``plan.y`` permuted.
+def permuted_target_cv(
+    plan: Plan, *, seed: int | None = None, registry: Registry | None = None
+) -> PermutationResult:
+    """Run the plan's stages, models and ensemble from files whose target is permuted.
+
+    The train file is copied with its target column permuted (see
+    :func:`write_permuted_copy`); the run is planned again from that copy with the same
+    resolved config (pipeline and overrides included) and the competition's plug-in, and
+    run in full. Folds are built from the config as for any run, so a stratified scheme
+    stratifies on the permuted target (group, time and fold-column schemes give the same
+    folds as the plan's).
 
     Args:
-        plan: A prepared run; its folds, stages, models and ensemble are used as they are.
+        plan: A prepared run (its config and data folder are used).
         seed: Permutation seed (default: the competition seed).
+        registry: Stages and models (default: built-ins plus the competition's plug-in).
     """
     started = time.perf_counter()
     seed = plan.cfg.competition.seed if seed is None else seed
-    rng = np.random.default_rng(seed)
-    y_perm = plan.y[rng.permutation(len(plan.y))]
-    permuted = dataclasses.replace(plan, y=y_perm)
-    exp = apply_ensemble(permuted, run_models(permuted))
-    rows = np.flatnonzero(plan.folds.fold >= 0)
-    return _judge(plan, exp, y_perm, rows, seed, time.perf_counter() - started)
+    registry = registry or competition_registry(plan.cfg)
+    with tempfile.TemporaryDirectory(prefix="podium-permuted-") as tmp:
+        data_dir = write_permuted_copy(plan, Path(tmp) / "data", seed=seed)
+        permuted = prepare(plan.cfg, load_data(plan.cfg.competition, data_dir), registry)
+        # Features of a permuted copy are never reused: cache them with the copy, if at all.
+        exp = apply_ensemble(
+            permuted, run_models(permuted, cache_dir=Path(tmp) / "cache"), registry
+        )
+    rows = np.flatnonzero(permuted.folds.fold >= 0)
+    return _judge(permuted, exp, permuted.y, rows, seed, time.perf_counter() - started)
+
+
+def write_permuted_copy(plan: Plan, dst: Path, *, seed: int) -> Path:
+    """Mirror the plan's data folder into ``dst`` with the train file's target permuted.
+
+    Every other file is linked (copied where links are not possible). The train file is
+    rewritten cell for cell as text except its target column, whose values are permuted
+    among the rows ``data.train_filter`` keeps, by ``np.random.default_rng(seed)``: the
+    re-read target is ``plan.y[rng.permutation(len(plan.y))]`` as before files were used.
+
+    Raises:
+        ConfigError: ``data.train`` lies outside the data folder.
+    """
+    comp = plan.cfg.competition
+    src = Path(plan.data.data_dir)
+    train = src / comp.data.train
+    try:
+        rel = train.resolve().relative_to(src.resolve())
+    except ValueError:
+        raise ConfigError(
+            f"{plan.cfg.source_of('data.train')}: data.train {comp.data.train!r} is outside "
+            f"the data folder {src}; the audit cannot permute its target"
+        ) from None
+    _mirror(src, dst, rel)
+    raw = pd.read_csv(train, dtype=str, keep_default_na=False, low_memory=False)
+    kept = np.arange(len(raw))
+    if comp.data.train_filter:
+        typed = pd.read_csv(train, low_memory=False)
+        kept = typed.query(comp.data.train_filter, engine="python").index.to_numpy()
+    order = np.random.default_rng(seed).permutation(len(kept))
+    target = raw[comp.data.target].to_numpy(copy=True)
+    target[kept] = target[kept][order]
+    raw[comp.data.target] = target
+    out = dst / rel
+    out.parent.mkdir(parents=True, exist_ok=True)
+    raw.to_csv(out, index=False)
+    return dst
+
+
+def _mirror(src: Path, dst: Path, skip: Path) -> None:
+    """Link every entry of ``src`` into ``dst`` except ``skip`` (relative; its folders are
+    made real so the rewritten file can be placed)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    head, rest = skip.parts[0], skip.parts[1:]
+    for entry in src.iterdir():
+        if entry.name == head:
+            if rest:
+                _mirror(entry, dst / head, Path(*rest))
+            continue
+        link = dst / entry.name
+        try:
+            link.symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+        except OSError:
+            if entry.is_dir():
+                shutil.copytree(entry, link)
+            else:
+                shutil.copy2(entry, link)
 
 
 def _judge(

@@ -8,30 +8,16 @@ from typing import Annotated
 import typer
 
 from podium.cli.app import app, err, fail, out, project_root
+from podium.cli.options import CompetitionArg, DataDirOpt, PipelineOpt, SetOpt
 from podium.exceptions import PodiumError
-
-_CompetitionArg = Annotated[
-    str, typer.Argument(help="A competition name under competitions/, or a path to its folder.")
-]
 
 
 @app.command()
 def audit(
-    competition: _CompetitionArg,
-    pipeline: Annotated[
-        str | None,
-        typer.Option("--pipeline", "-p", help="Pipeline name in pipelines/ (or a YAML path)."),
-    ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override one config key: key.path=value (repeatable)."),
-    ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", help="Folder with the data files (else $PODIUM_DATA_DIR/<name>)."
-        ),
-    ] = None,
+    competition: CompetitionArg,
+    pipeline: PipelineOpt = None,
+    set_: SetOpt = None,
+    data_dir: DataDirOpt = None,
     output: Annotated[
         Path | None,
         typer.Option(

@@ -48,6 +48,9 @@ def run(
         str | None, typer.Option("--storage", help="Optuna storage URL for --params.")
     ] = None,
     study: Annotated[str | None, typer.Option("--study", help="Study name for --params.")] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Recompute features (same as --set cache=off).")
+    ] = False,
 ) -> None:
     """Cross-validate the pipeline, log the run to MLflow and write a submission."""
     from podium.runner import run_competition
@@ -59,7 +62,7 @@ def run(
                 competition,
                 root=project_root(),
                 pipeline=pipeline,
-                overrides=tuple(set_ or ()),
+                overrides=(*(set_ or ()), *(["cache=off"] if no_cache else [])),
                 seed=seed,
                 data_dir=data_dir,
                 output=output,
@@ -162,14 +165,74 @@ pipeline: baseline
 overrides: {{}}
 submission: {{id: id, target: target, kind: probability}}
 tracking: {{experiment: {name}}}
+plugins: features.py  # this competition's own stages and models: register() in features.py
 """
+
+_PLUGIN_TEMPLATE = '''\
+"""{name}: stages and models of this competition only.
+
+podium imports this file when competition.yaml says ``plugins: features.py`` and calls
+``register(registry)``; nothing is registered at import. A registered stage is used from
+the pipeline YAML like a built-in one:
+
+    stages:
+      - {{name: fare_per_person, use: ratio, params: {{numerator: fare, denominator: family}}}}
+
+Leakage rules (README, "Plug-ins"): ``fit`` sees only the training rows of a fold and
+``transform`` must not learn. A stage that needs the target must cross-fit (or use the
+built-in ``target_encoder``). A stage may read other files of the data folder through the
+``split_context`` fit parameter (``split_context.data_dir``) but never the train file's
+target: every row's target would reach every fold, and ``podium audit`` flags it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from podium.registry import Registry
+from podium.stages import BaseStage, check_columns
+
+
+class Ratio(BaseStage):
+    """Add ``numerator / denominator`` as column ``name`` (a zero denominator gives NaN).
+
+    **Leakage:** none. Each row uses only its own columns and ``fit`` learns nothing from
+    the rows or the target, so ``fit_transform(X)`` equals ``fit(X).transform(X)``.
+
+    Args:
+        numerator, denominator: Numeric columns of X.
+        name: The new column.
+    """
+
+    def __init__(self, numerator: str = "", denominator: str = "", name: str = "ratio") -> None:
+        self.numerator = numerator
+        self.denominator = denominator
+        self.name = name
+
+    def _fit(self, X: pd.DataFrame, y: pd.Series | None, **fit_params: Any) -> None:
+        check_columns(X, [self.numerator, self.denominator], "ratio", "a ratio")
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        den = pd.to_numeric(X[self.denominator], errors="coerce").replace(0, np.nan)
+        out = X.copy()
+        out[self.name] = pd.to_numeric(X[self.numerator], errors="coerce") / den
+        return out
+
+
+def register(registry: Registry) -> None:
+    """Add this competition's stages (``registry.add_stage``) and models (``add_model``)."""
+    registry.add_stage("ratio", Ratio)
+'''
 
 
 @app.command()
 def new(
     name: Annotated[str, typer.Argument(help="Name of the new competition.")],
 ) -> None:
-    """Scaffold competitions/NAME/ with a competition.yaml to edit."""
+    """Scaffold competitions/NAME/ with a competition.yaml and a features.py to edit."""
     root = project_root()
     folder = root / "competitions" / name
     if folder.exists():
@@ -178,7 +241,11 @@ def new(
         fail(PodiumError(f"competition name {name!r}: use letters, digits, '_' or '-'"))
     (folder / "data").mkdir(parents=True)
     (folder / "competition.yaml").write_text(_COMPETITION_TEMPLATE.format(name=name))
-    out.print(f"created {folder / 'competition.yaml'}; put the data files in {folder / 'data'}")
+    (folder / "features.py").write_text(_PLUGIN_TEMPLATE.format(name=name))
+    out.print(
+        f"created {folder / 'competition.yaml'} and {folder / 'features.py'}; "
+        f"put the data files in {folder / 'data'}"
+    )
 
 
 from podium.cli import tune as _tune  # noqa: F401,E402
@@ -224,3 +291,4 @@ def blend(
 
 
 from podium.cli import audit as _audit  # noqa: F401,E402
+from podium.cli import cache as _cache  # noqa: F401,E402

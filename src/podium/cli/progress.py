@@ -61,4 +61,17 @@ class FoldReporter:
     def model(self, res: Any) -> None:
         self.console.print(
             f"{res.name}: CV {res.metric}={res.cv_mean:.5f}±{res.cv_std:.5f} {res.seconds:.1f}s"
+            f"{_cache_note(res)}"
         )
+
+
+def _cache_note(res: Any) -> str:
+    """``; features: 4/5 folds from cache (0.3s)`` when the feature cache was used."""
+    hits = getattr(res, "cache_hits", None)
+    if hits is None:
+        return ""
+    refit = ""
+    if res.refit_cache_hit is not None:
+        refit = ", refit from cache" if res.refit_cache_hit else ", refit computed"
+    n, secs = len(res.folds), res.feature_seconds
+    return f"; features: {hits}/{n} folds from cache{refit} ({secs:.1f}s)"

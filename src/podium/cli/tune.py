@@ -3,37 +3,25 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from podium.cli.app import app, err, fail, out, project_root
+from podium.cli.options import (
+    CompetitionArg,
+    DataDirOpt,
+    PipelineOpt,
+    SeedOpt,
+    SetOpt,
+    StorageOpt,
+    StudyOpt,
+)
 from podium.exceptions import PodiumError
 
 __all__ = ["tune", "study"]
 
-_Competition = Annotated[
-    str, typer.Argument(help="A competition name under competitions/, or a path to its folder.")
-]
-_Pipeline = Annotated[
-    str | None,
-    typer.Option("--pipeline", "-p", help="Pipeline name in pipelines/ (or a YAML path)."),
-]
-_Storage = Annotated[
-    str | None,
-    typer.Option(
-        "--storage",
-        help="Optuna storage URL (default: sqlite:///competitions/<name>/optuna.db).",
-    ),
-]
-_Study = Annotated[
-    str | None,
-    typer.Option(
-        "--study", help="Study name (default: <competition>/<pipeline>/<model>/folds-…)."
-    ),
-]
 _Model = Annotated[
     str | None, typer.Option("--model", "-m", help="Pipeline model to tune (default: the first).")
 ]
@@ -88,11 +76,11 @@ class _TrialPrinter:
 
 @app.command()
 def tune(
-    competition: _Competition,
+    competition: CompetitionArg,
     trials: Annotated[
         int, typer.Option("--trials", "-n", help="Complete + pruned trials the study should hold.")
     ],
-    pipeline: _Pipeline = None,
+    pipeline: PipelineOpt = None,
     model: _Model = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Start no trial after this many seconds.")
@@ -100,22 +88,12 @@ def tune(
     workers: Annotated[
         int, typer.Option("--workers", "-w", help="Processes on this machine.")
     ] = 1,
-    storage: _Storage = None,
-    study: _Study = None,
+    storage: StorageOpt = None,
+    study: StudyOpt = None,
     pruner: Annotated[str, typer.Option("--pruner", help="median, hyperband or none.")] = "median",
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override one config key: key.path=value (repeatable)."),
-    ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", help="Folder with the data files (else $PODIUM_DATA_DIR/<name>)."
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None, typer.Option("--seed", help="Replace the competition seed.")
-    ] = None,
+    set_: SetOpt = None,
+    data_dir: DataDirOpt = None,
+    seed: SeedOpt = None,
     heartbeat: Annotated[
         int, typer.Option("--heartbeat", hidden=True, help="Seconds between trial heartbeats.")
     ] = 5,
@@ -168,10 +146,10 @@ def tune(
 
 @app.command()
 def study(
-    competition: _Competition,
-    storage: _Storage = None,
-    study: _Study = None,
-    pipeline: _Pipeline = None,
+    competition: CompetitionArg,
+    storage: StorageOpt = None,
+    study: StudyOpt = None,
+    pipeline: PipelineOpt = None,
     model: _Model = None,
     top: Annotated[int, typer.Option("--top", help="Best trials to show.")] = 10,
 ) -> None:

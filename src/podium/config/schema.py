@@ -146,6 +146,15 @@ class CompetitionConfig(_Strict):
     submission: SubmissionSpec
     tracking: TrackingSpec = Field(default_factory=TrackingSpec)
     plugins: str | None = None
+    """A Python file, relative to the competition folder, whose ``register(registry)`` adds
+    stages and models (e.g. ``features.py``); see :func:`podium.plugins.load_plugins`."""
+
+    @field_validator("plugins")
+    @classmethod
+    def _plugins_is_python_file(cls, v: str | None) -> str | None:
+        if v is not None and (not v.strip() or not v.endswith(".py")):
+            raise ValueError(f"must name a .py file (e.g. features.py), got {v!r}")
+        return v
 
     @field_validator("metric")
     @classmethod
@@ -265,6 +274,15 @@ class PipelineConfig(_Strict):
     """Folds fitted at once in separate processes (None: 1); results do not depend on it."""
     search_space: dict[str, Any] = Field(default_factory=dict)
     """``podium tune``: dotted parameter path -> range; checked by ``podium.tuning``."""
+    cache: Literal["auto", "on", "off"] = "auto"
+    """Feature cache (stage outputs per fold): ``auto`` caches chains with a feature stage
+    or a plug-in stage; ``on``/``off`` force it. See :mod:`podium.engine.cache`."""
+
+    @field_validator("cache", mode="before")
+    @classmethod
+    def _cache_yaml_bool(cls, v: Any) -> Any:
+        # YAML 1.1 reads a bare on/off as true/false.
+        return {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v
 
     @field_validator("models")
     @classmethod

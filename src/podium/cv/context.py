@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -34,6 +35,10 @@ class SplitContext:
         task: ``binary``, ``multiclass`` or ``regression``.
         groups, time: per-row values aligned with the rows being fit (or None).
         gap: distinct time periods skipped between training and validation (time only).
+        data_dir: the folder the run's data files were read from (a competition plug-in
+            may read other files there). During ``podium audit``'s permuted-target check
+            it is a copy whose train file has the target permuted, so a stage that reads
+            the train file's target itself is audited too.
     """
 
     scheme: str = "kfold"
@@ -41,6 +46,7 @@ class SplitContext:
     groups: np.ndarray | None = None
     time: np.ndarray | None = None
     gap: int = 0
+    data_dir: Path | None = None
 
     def subset(self, rows: np.ndarray) -> SplitContext:
         """The context for a subset of rows (positions)."""

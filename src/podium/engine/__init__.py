@@ -1,6 +1,7 @@
 """The engine: cross-validation on the run's folds, and runs of whole pipelines."""
 
 from podium.engine.build import build_all, build_chain, build_model, default_registry
+from podium.engine.cache import FeatureCache, cache_root, feature_cache_dir
 from podium.engine.cv_loop import holdout_split, run_cv
 from podium.engine.experiment import (
     ExperimentResult,
@@ -15,13 +16,16 @@ from podium.engine.result import CVResult, FoldResult
 __all__ = [
     "CVResult",
     "ExperimentResult",
+    "FeatureCache",
     "FoldResult",
     "Plan",
     "build_all",
     "build_chain",
     "build_model",
+    "cache_root",
     "default_registry",
     "encode_target",
+    "feature_cache_dir",
     "holdout_split",
     "make_folds",
     "prepare",

@@ -4,6 +4,9 @@ Per outer fold the chain and the model are cloned; the chain is fit on the train
 only (cross-fitted stages give out-of-fold values there) and validation and test rows are
 only transformed. Early stopping watches a holdout cut from the training part, never the
 validation fold.
+
+With a feature cache (:mod:`podium.engine.cache`), a fold's chain outputs are read from it
+instead when nothing they depend on has changed, e.g. when only model parameters did.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedS
 
 from podium.config import EarlyStoppingSpec
 from podium.cv import Folds, SplitContext
+from podium.engine.cache import CacheSlot, FeatureCache
 from podium.engine.result import CVResult, FoldResult
 from podium.metrics import Metric
 
@@ -95,6 +99,7 @@ class _FoldJob:
     groups: np.ndarray | None
     time: np.ndarray | None
     split_context: SplitContext | None
+    cache: CacheSlot | None = None
 
     @property
     def use_es(self) -> bool:
@@ -112,21 +117,65 @@ class _FoldOut:
     fit_rows: int
 
 
+@dataclass(frozen=True, eq=False)
+class _Features:
+    """A fold's chain outputs and where they came from (``cache_hit`` None: no cache)."""
+
+    train: pd.DataFrame
+    valid: pd.DataFrame | None
+    test: pd.DataFrame | None
+    cache_hit: bool | None
+    seconds: float
+
+
+def _chain_features(
+    job: _FoldJob, fold: str, tr: np.ndarray, va: np.ndarray | None, *, test: bool
+) -> _Features:
+    """Fit a fresh chain on rows ``tr``, transform rows ``va`` (none for the refit on all
+    rows) and the test rows if ``test``; or read the same frames from the feature cache."""
+    t0 = _time.perf_counter()
+    parts = ("train",) + (("valid",) if va is not None else ()) + (("test",) if test else ())
+    slot, key = job.cache, ""
+    if slot is not None:
+        key = slot.key(fold, tr, np.empty(0, dtype=np.int64) if va is None else va)
+        got = slot.load(key, parts)
+        if got is not None:
+            secs = _time.perf_counter() - t0
+            return _Features(got["train"], got.get("valid"), got.get("test"), True, secs)
+    chain = clone(job.chain)
+    # Transductive (unsupervised) stages that opt in with fit_on="train+test" see the rows
+    # the model will predict: the fold's validation rows and the test set.
+    if va is None:
+        unlabeled = job.X_test
+    elif job.X_test is None:
+        unlabeled = job.X.iloc[va]
+    else:
+        unlabeled = pd.concat([job.X.iloc[va], job.X_test])
+    Xtr = job.X if va is None else job.X.iloc[tr]
+    frames = {
+        "train": chain.fit_transform(
+            Xtr, job.y[tr], **_fit_params(tr, job.groups, job.split_context), X_test=unlabeled
+        )
+    }
+    if va is not None:
+        frames["valid"] = chain.transform(job.X.iloc[va])
+    if test:
+        assert job.X_test is not None
+        frames["test"] = chain.transform(job.X_test)
+    if slot is not None:
+        slot.store(key, frames, fold=fold)
+    secs = _time.perf_counter() - t0
+    hit = None if slot is None else False
+    return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs)
+
+
 def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) -> _FoldOut:
     """Fit a fresh chain + model on the training part of fold ``k``; predict the rest."""
     t0 = _time.perf_counter()
     y = job.y
-    fold_chain = clone(job.chain)
-    # Transductive (unsupervised) stages that opt in with fit_on="train+test" see the rows
-    # this fold's model will predict: its validation rows and the test set.
-    unlabeled = job.X.iloc[va] if job.X_test is None else pd.concat([job.X.iloc[va], job.X_test])
-    Xtr = fold_chain.fit_transform(
-        job.X.iloc[tr],
-        y[tr],
-        **_fit_params(tr, job.groups, job.split_context),
-        X_test=unlabeled,
-    )
-    Xva = fold_chain.transform(job.X.iloc[va])
+    feats = _chain_features(job, str(k), tr, va, test=job.X_test is not None and job.predict_test)
+    Xtr, Xva = feats.train, feats.valid
+    assert Xva is not None
     ytr = _forward(y[tr], job.target_transform)
     fold_model = clone(job.model)
     es = job.early_stopping
@@ -153,9 +202,8 @@ def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) 
     t1 = _time.perf_counter()
     pred = _inverse(np.asarray(fold_model.predict(Xva)), job.target_transform)
     test_pred = None
-    if job.X_test is not None and job.predict_test:
-        raw = fold_model.predict(fold_chain.transform(job.X_test))
-        test_pred = _inverse(np.asarray(raw), job.target_transform)
+    if feats.test is not None:
+        test_pred = _inverse(np.asarray(fold_model.predict(feats.test)), job.target_transform)
     t2 = _time.perf_counter()
     result = FoldResult(
         fold=k,
@@ -165,6 +213,8 @@ def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) 
         best_iteration=getattr(fold_model, "best_iteration_", None),
         fit_seconds=t1 - t0,
         predict_seconds=t2 - t1,
+        feature_seconds=feats.seconds,
+        cache_hit=feats.cache_hit,
     )
     return _FoldOut(pred, test_pred, result, fold_model.feature_importances_, n_fit)
 
@@ -188,6 +238,7 @@ def run_cv(
     on_fold: FoldCallback | None = None,
     split_context: SplitContext | None = None,
     n_workers: int = 1,
+    cache: FeatureCache | None = None,
 ) -> CVResult:
     """Cross-validate ``chain`` + ``model`` on ``folds``.
 
@@ -210,16 +261,25 @@ def run_cv(
             folds that follow the outer scheme.
         n_workers: folds fitted at once in separate processes (results are identical
             to ``n_workers=1``; each fold is seeded by its index, not by timing).
+        cache: the feature cache: each fold's chain outputs (and the refit's) are read
+            from it when the chain, its inputs and the fold's rows are unchanged, else
+            computed and stored (see :mod:`podium.engine.cache`). ``None``: no cache.
 
     Returns:
         The model's out-of-fold predictions, test predictions and fold scores.
     """
     start = _time.perf_counter()
+    y = np.asarray(y)
+    slot = None
+    if cache is not None:
+        slot = cache.slot(
+            chain, X=X, y=y, X_test=X_test, groups=groups, split_context=split_context
+        )
     job = _FoldJob(
         chain=chain,
         model=model,
         X=X,
-        y=np.asarray(y),
+        y=y,
         X_test=X_test,
         metric=metric,
         early_stopping=early_stopping,
@@ -228,6 +288,7 @@ def run_cv(
         groups=groups,
         time=time,
         split_context=split_context,
+        cache=slot,
     )
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(folds.n_splits)]
     splits = list(folds.split())
@@ -250,9 +311,9 @@ def run_cv(
     for out, (_, va) in zip(outs, splits, strict=True):
         oof[va] = out.valid_pred
     fold_results = [o.result for o in outs]
-    test, refit_iters = None, None
+    test, refit_iters, refit = None, None, None
     if X_test is not None and test_predictions == "refit":
-        test, refit_iters = _refit_predict(job, fold_results, [o.fit_rows for o in outs])
+        test, refit_iters, refit = _refit_predict(job, fold_results, [o.fit_rows for o in outs])
     elif X_test is not None:
         test = np.sum([o.test_pred for o in outs], axis=0) / folds.n_splits
     scores = np.array([f.score for f in fold_results])
@@ -269,28 +330,26 @@ def run_cv(
         test_strategy=test_predictions,
         seconds=_time.perf_counter() - start,
         refit_iterations=refit_iters,
+        feature_seconds=sum(f.feature_seconds for f in fold_results)
+        + (0.0 if refit is None else refit.seconds),
+        refit_cache_hit=None if refit is None else refit.cache_hit,
     )
 
 
 def _refit_predict(
     job: _FoldJob, folds: list[FoldResult], fit_rows: list[int]
-) -> tuple[np.ndarray, int | None]:
+) -> tuple[np.ndarray, int | None, _Features]:
     """Fit chain + model on all training rows; iterations = mean best x (rows ratio)."""
     assert job.X_test is not None
     n = len(job.X)
-    full_chain = clone(job.chain)
-    Xall = full_chain.fit_transform(
-        job.X,
-        job.y,
-        **_fit_params(np.arange(n), job.groups, job.split_context),
-        X_test=job.X_test,
-    )
+    feats = _chain_features(job, "refit", np.arange(n), None, test=True)
+    assert feats.test is not None
     full_model = clone(job.model)
     iters = None
     best = [f.best_iteration for f in folds if f.best_iteration]
     if job.use_es and best:
         iters = max(1, int(round(np.mean(best) * n / np.mean(fit_rows))))
         full_model = full_model.with_iterations(iters)
-    full_model.fit(Xall, _forward(job.y, job.target_transform))
-    pred = full_model.predict(full_chain.transform(job.X_test))
-    return _inverse(np.asarray(pred), job.target_transform), iters
+    full_model.fit(feats.train, _forward(job.y, job.target_transform))
+    pred = full_model.predict(feats.test)
+    return _inverse(np.asarray(pred), job.target_transform), iters, feats

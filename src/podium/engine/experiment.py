@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from podium.config import ResolvedConfig
 from podium.cv import Folds, SplitContext, build_folds
 from podium.data import CompetitionData
 from podium.engine.build import auto_n_jobs, auto_n_workers, build_all
+from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.cv_loop import run_cv
 from podium.engine.result import CVResult, FoldResult
 from podium.exceptions import ConfigError, DataError
@@ -47,6 +49,7 @@ class Plan:
     folds: Folds
     metric: Metric
     models: dict[str, tuple[Any, Any]]
+    registry: Registry | None = None  # what built the models (plug-ins included)
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,7 +122,14 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
     folds = make_folds(cfg, data, y)
     models = build_all(cfg, registry, n_rows=len(data.train))
     return Plan(
-        cfg=cfg, data=data, y=y, classes=classes, folds=folds, metric=metric, models=models
+        cfg=cfg,
+        data=data,
+        y=y,
+        classes=classes,
+        folds=folds,
+        metric=metric,
+        models=models,
+        registry=registry,
     )
 
 
@@ -132,6 +142,7 @@ def split_context(plan: Plan) -> SplitContext:
         groups=_cv_column(plan, cv.groups),
         time=_cv_column(plan, cv.time),
         gap=cv.gap,
+        data_dir=plan.data.data_dir,
     )
 
 
@@ -144,15 +155,25 @@ def run_models(
     *,
     on_fold: Callable[[str, FoldResult, int], None] | None = None,
     on_model: Callable[[CVResult], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> ExperimentResult:
-    """Cross-validate every model of the plan on its folds and pick the submission."""
+    """Cross-validate every model of the plan on its folds and pick the submission.
+
+    Chains are cached as the pipeline's ``cache`` says, in ``cache_dir`` (default:
+    :func:`podium.engine.cache.feature_cache_dir`); models with equal chains share entries.
+    """
     cfg = plan.cfg
     pipe = cfg.pipeline
     results: dict[str, CVResult] = {}
     n_jobs = auto_n_jobs(len(plan.data.train), pipe.n_jobs)
     n_workers = auto_n_workers(n_jobs, pipe.n_workers)
+    cache = FeatureCache(
+        cache_dir if cache_dir is not None else feature_cache_dir(cfg),
+        salt={"seed": cfg.competition.seed},
+    )
     for i, (name, (chain, model)) in enumerate(plan.models.items()):
         spec = pipe.models[name]
+        use_cache = wants_cache(chain, pipe.cache)
 
         def fold_cb(fr: FoldResult, n: int, _name: str = name) -> None:
             if on_fold is not None:
@@ -180,6 +201,7 @@ def run_models(
                     on_fold=fold_cb,
                     split_context=split_context(plan),
                     n_workers=n_workers,
+                    cache=cache if use_cache else None,
                 )
             )
         result = repeats[0] if len(repeats) == 1 else average_seeds(repeats, plan)

@@ -12,7 +12,13 @@ __all__ = ["FoldResult", "CVResult"]
 
 @dataclass(frozen=True)
 class FoldResult:
-    """One outer fold of one model."""
+    """One outer fold of one model.
+
+    ``fit_seconds`` covers the stage chain and the model fit; ``feature_seconds`` is the
+    chain's part of it (fit + transform of training, validation and test rows, or the
+    read from the feature cache). ``cache_hit``: whether the features came from the
+    cache (``None``: the cache was not used).
+    """
 
     fold: int
     score: float
@@ -21,6 +27,8 @@ class FoldResult:
     best_iteration: int | None
     fit_seconds: float
     predict_seconds: float
+    feature_seconds: float = 0.0
+    cache_hit: bool | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +45,10 @@ class CVResult:
         importances: mean feature importance over folds, highest first.
         test_strategy: ``fold_mean`` or ``refit`` (with ``refit_iterations``).
         seconds: wall time of the whole cross-validation.
+        feature_seconds: time in the stage chain (folds and refit) or reading its
+            outputs from the feature cache.
+        refit_cache_hit: whether the refit's features came from the cache (``None``:
+            no refit, or no cache).
     """
 
     name: str
@@ -51,6 +63,8 @@ class CVResult:
     seconds: float
     refit_iterations: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    feature_seconds: float = 0.0
+    refit_cache_hit: bool | None = None
 
     @property
     def fold_scores(self) -> list[float]:
@@ -59,3 +73,11 @@ class CVResult:
     @property
     def best_iterations(self) -> list[int | None]:
         return [f.best_iteration for f in self.folds]
+
+    @property
+    def cache_hits(self) -> int | None:
+        """Folds whose features came from the feature cache (``None``: cache not used)."""
+        hits = [f.cache_hit for f in self.folds]
+        if all(h is None for h in hits):
+            return None
+        return sum(bool(h) for h in hits)

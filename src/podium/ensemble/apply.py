@@ -22,11 +22,12 @@ def apply_ensemble(
 
     ``best`` keeps the engine's choice. Other methods replace ``oof``/``test`` with the
     ensemble's and report its nested CV, with the naive in-sample score beside it.
+    Level-2 stages and models come from ``registry``, else the plan's (plug-ins included).
     """
     spec = plan.cfg.pipeline.ensemble
     if spec.method == "best" or len(exp.results) < 2:
         return exp
-    registry = registry or default_registry()
+    registry = registry or plan.registry or default_registry()
     members = spec.members or list(exp.results)
     unknown = [m for m in members if m not in exp.results]
     if unknown:

@@ -59,7 +59,16 @@ def align_categories(s: pd.Series, categories: pd.Index) -> pd.Series:
     Values outside ``categories`` (unseen at training time) and missing values become
     NaN, so prediction never fails on new levels.
     """
-    codes = categories.get_indexer(pd.Index(s.astype(object)))
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        if s.cat.categories.equals(categories) and s.cat.categories.dtype == categories.dtype:
+            return s
+        lookup = categories.get_indexer(s.cat.categories)
+        raw = s.cat.codes.to_numpy()
+        codes = np.where(raw >= 0, lookup[raw], -1)
+    elif isinstance(s.dtype, pd.StringDtype):
+        codes = categories.get_indexer(s)
+    else:
+        codes = categories.get_indexer(pd.Index(s.astype(object)))
     cat = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
     return pd.Series(cat, index=s.index, name=s.name)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.linear_model import Lasso, LogisticRegression, Ridge
 
 from podium.models._sklearn import SklearnAdapter
 
@@ -31,6 +30,8 @@ class LogisticRegressionAdapter(_LinearAdapter):
     tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass"})
 
     def _estimator_class(self) -> type:
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression
 
     def _defaults(self) -> dict[str, Any]:
@@ -45,6 +46,8 @@ class RidgeAdapter(_LinearAdapter):
     tasks: ClassVar[frozenset[str]] = frozenset({"regression"})
 
     def _estimator_class(self) -> type:
+        from sklearn.linear_model import Ridge
+
         return Ridge
 
     def _defaults(self) -> dict[str, Any]:
@@ -58,6 +61,8 @@ class LassoAdapter(_LinearAdapter):
     tasks: ClassVar[frozenset[str]] = frozenset({"regression"})
 
     def _estimator_class(self) -> type:
+        from sklearn.linear_model import Lasso
+
         return Lasso
 
     def _defaults(self) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from podium.models._sklearn import SklearnAdapter
 
@@ -23,6 +22,8 @@ class KNNAdapter(SklearnAdapter):
     scale_features: ClassVar[bool] = True
 
     def _estimator_class(self) -> type:
+        from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
         return KNeighborsRegressor if self.task == "regression" else KNeighborsClassifier
 
     def _defaults(self) -> dict[str, Any]:

@@ -5,12 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.ensemble import (
-    ExtraTreesClassifier,
-    ExtraTreesRegressor,
-    RandomForestClassifier,
-    RandomForestRegressor,
-)
 
 from podium.models._sklearn import SklearnAdapter
 
@@ -21,11 +15,13 @@ class _ForestAdapter(SklearnAdapter):
     tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass", "regression"})
     allows_nan: ClassVar[bool] = True
     iteration_param: ClassVar[str | None] = "n_estimators"
-    _classes: ClassVar[tuple[type, type]]
+    _classes: ClassVar[tuple[str, str]]  # names in sklearn.ensemble, imported when fitting
 
     def _estimator_class(self) -> type:
+        import sklearn.ensemble
+
         classifier, regressor = self._classes
-        return regressor if self.task == "regression" else classifier
+        return getattr(sklearn.ensemble, regressor if self.task == "regression" else classifier)
 
     def _defaults(self) -> dict[str, Any]:
         return {"n_estimators": 500, "random_state": self.seed, "n_jobs": self.n_jobs}
@@ -48,11 +44,11 @@ class RandomForestAdapter(_ForestAdapter):
     """``RandomForestClassifier`` / ``RandomForestRegressor`` (accepts NaN)."""
 
     name: ClassVar[str] = "random_forest"
-    _classes = (RandomForestClassifier, RandomForestRegressor)
+    _classes = ("RandomForestClassifier", "RandomForestRegressor")
 
 
 class ExtraTreesAdapter(_ForestAdapter):
     """``ExtraTreesClassifier`` / ``ExtraTreesRegressor`` (accepts NaN)."""
 
     name: ClassVar[str] = "extra_trees"
-    _classes = (ExtraTreesClassifier, ExtraTreesRegressor)
+    _classes = ("ExtraTreesClassifier", "ExtraTreesRegressor")

@@ -75,8 +75,7 @@ class NumericCoercer(BaseStage):
         for col in text_columns(X):
             if isinstance(X[col].dtype, pd.CategoricalDtype):
                 continue
-            s = X[col].astype("string").str.strip().replace("", pd.NA).dropna()
-            if len(s) and pd.to_numeric(s, errors="coerce").notna().mean() >= self.min_fraction:
+            if _numeric_share(X[col], self.min_fraction) >= self.min_fraction:
                 chosen.append(col)
         self.columns_ = chosen
 
@@ -89,6 +88,40 @@ class NumericCoercer(BaseStage):
                 "float64"
             )
         return X
+
+
+def _numeric_share(s: pd.Series, needed: float = 1.0) -> float:
+    """Share of the non-blank values of a text column that parse as numbers (0 if none,
+    or if the most frequent values alone show that the share is below ``needed``).
+
+    Counted over distinct values weighted by their counts, so a low-cardinality column
+    costs a few parses instead of one per row.
+    """
+    counts = s.value_counts(dropna=True)
+    if _clearly_text(counts, 1.0 - needed):
+        return 0.0
+    text = pd.Series(counts.index.astype(str), dtype="string").str.strip()
+    keep = (text != "").to_numpy()
+    total = counts.to_numpy()[keep].sum()
+    if total == 0:
+        return 0.0
+    parsed = pd.to_numeric(text[keep], errors="coerce").notna().to_numpy()
+    return float(counts.to_numpy()[keep][parsed].sum() / total)
+
+
+def _clearly_text(counts: pd.Series, allowed: float, top: int = 8) -> bool:
+    """True when the most frequent values alone hold more than ``allowed`` (a share of all
+    values) that are not numbers: a quick reject for columns of words."""
+    bad = 0
+    for value, n in zip(counts.index[:top], counts.to_numpy()[:top], strict=True):
+        text = str(value).strip()
+        if not text:
+            continue
+        try:
+            float(text)
+        except ValueError:
+            bad += n
+    return bad > allowed * counts.sum()
 
 
 class Imputer(BaseStage):
@@ -136,6 +169,9 @@ class Imputer(BaseStage):
                 if self.fill_text not in s.cat.categories:
                     s = s.cat.add_categories([self.fill_text])
                 X[col] = s.fillna(self.fill_text)
+            elif isinstance(s.dtype, pd.StringDtype):
+                if s.isna().any():
+                    X[col] = s.fillna(self.fill_text)
             else:
                 X[col] = s.astype(object).where(s.notna(), self.fill_text).astype("str")
         return X
@@ -186,20 +222,43 @@ class CategoricalEncoder(BaseStage):
     def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
         if not self.columns_:
             return X
-        X = X.copy()
         if self.encoding == "onehot":
             enc = self.onehot_.transform(_as_text(X[self.columns_]))
             names = [str(n) for n in self.onehot_.get_feature_names_out(self.columns_)]
             rest = X.drop(columns=self.columns_)
             return pd.concat([rest, pd.DataFrame(enc, columns=names, index=X.index)], axis=1)
+        X = X.copy()
         for col in self.columns_:
-            dtype = pd.CategoricalDtype(self.categories_[col])
-            cat = _as_text(X[[col]])[col].where(X[col].notna()).astype(dtype)
+            categories = self.categories_[col]
+            codes = text_codes(X[col], categories)
             if self.encoding == "native":
-                X[col] = cat
+                X[col] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
             else:
-                X[col] = cat.cat.codes.astype("float64")
+                X[col] = np.where(codes >= 0, codes, -1).astype("float64")
         return X
+
+
+def _text_of(values: Any) -> pd.Index:
+    """The text of values, as podium compares categories (``str()`` of each)."""
+    return pd.Index(values).astype(str)
+
+
+def text_codes(s: pd.Series, categories: pd.Index) -> np.ndarray:
+    """Position in ``categories`` of each value's text; -1 for missing or unseen values.
+
+    Works on the distinct values (category codes, or a hash lookup of ``str`` columns)
+    instead of converting every row to text.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        lookup = categories.get_indexer(_text_of(s.cat.categories))
+        codes = s.cat.codes.to_numpy()
+        return np.where(codes >= 0, lookup[codes], -1)
+    if isinstance(s.dtype, pd.StringDtype):
+        return categories.get_indexer(s)
+    out = np.full(len(s), -1, dtype=np.intp)
+    present = s.notna().to_numpy()
+    out[present] = categories.get_indexer(_text_of(s.to_numpy()[present]))
+    return out
 
 
 def _as_text(X: pd.DataFrame) -> pd.DataFrame:
@@ -207,9 +266,14 @@ def _as_text(X: pd.DataFrame) -> pd.DataFrame:
     return out.where(X.notna(), MISSING)
 
 
-def _categories(s: pd.Series) -> list[str]:
-    values = _as_text(s.to_frame())[s.name][s.notna()]
-    return sorted(values.unique().tolist())
+def _categories(s: pd.Series) -> pd.Index:
+    """Sorted distinct texts of the values present (missing excluded)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        values = s.cat.categories[np.unique(codes[codes >= 0])]
+    else:
+        values = pd.unique(s.dropna())
+    return pd.Index(sorted(set(_text_of(values))), dtype="str")
 
 
 class StandardScaler(BaseStage):

@@ -9,19 +9,15 @@ URI fails fast, before MLflow is imported.
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import sqlite3
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, closing, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-from urllib.parse import quote, urlsplit
 
 from podium.exceptions import TrackingError
+from podium.stores import redact, sqlite_path, store_problem
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,8 +32,6 @@ __all__ = [
     "check_reachable",
     "redact",
 ]
-
-_DEFAULT_PORTS = {"http": 80, "https": 443, "postgresql": 5432, "mysql": 3306, "mssql": 1433}
 
 
 @runtime_checkable
@@ -54,6 +48,7 @@ class Tracker(Protocol):
         nested: bool = False,
         tags: Mapping[str, str] | None = None,
         start_time: float | None = None,
+        batch: bool = False,
     ) -> AbstractContextManager[str]:
         """Open a run and yield its id.
 
@@ -62,6 +57,8 @@ class Tracker(Protocol):
             nested: Make the run a child of the currently open run.
             tags: Tags set when the run is created.
             start_time: When the work began (seconds since the epoch); default now.
+            batch: Hold params, metrics and tags until the run ends and write them in as
+                few requests as the store allows (for runs logged all at once).
 
         If the body raises, the run ends with status ``FAILED`` and the exception propagates.
         """
@@ -180,6 +177,7 @@ class NullTracker:
         nested: bool = False,
         tags: Mapping[str, str] | None = None,
         start_time: float | None = None,
+        batch: bool = False,
     ) -> Iterator[str]:
         """Yield an empty run id and do nothing else."""
         yield ""
@@ -229,63 +227,13 @@ def default_tracking_uri(root: Path) -> str:
     return f"sqlite:///{folder / 'mlflow.db'}"
 
 
-def sqlite_path(uri: str) -> Path | None:
-    """Return the database file of a ``sqlite:///`` URI (``None`` for other or in-memory URIs)."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    path = uri.removeprefix("sqlite:///").split("?", 1)[0]
-    if path in ("", ":memory:"):
-        return None
-    return Path(path).resolve()
-
-
-def redact(uri: str) -> str:
-    """Hide the password of ``scheme://user:password@host`` URIs."""
-    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", uri)
-
-
 def check_reachable(uri: str, timeout: float = 3.0) -> None:
-    """Fail fast, with one line, if the tracking store at ``uri`` cannot be used.
-
-    SQLite: the folder must be creatable and writable and an existing file must be a
-    database. Servers and databases: their host and port must accept a TCP connection within
-    ``timeout`` seconds (MLflow itself would retry for minutes). Other schemes are left to MLflow.
+    """Fail fast, with one line, if the tracking store at ``uri`` cannot be used (see
+    :func:`podium.stores.store_problem`).
 
     Raises:
         TrackingError: The store cannot be used.
     """
-    db = sqlite_path(uri)
-    if db is not None:
-        try:
-            db.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            blocker = next((p for p in db.parents if p.exists()), None)
-            reason = f"{blocker} is a file" if blocker and not blocker.is_dir() else exc.strerror
-            msg = f"cannot create the tracking database folder {db.parent}: {reason}"
-            raise TrackingError(msg) from exc
-        if db.is_dir() or not os.access(db.parent, os.W_OK):
-            raise TrackingError(f"cannot write the tracking database {db}")
-        if db.exists():
-            try:
-                read_only = f"file:{quote(str(db))}?mode=ro"
-                with closing(sqlite3.connect(read_only, uri=True, timeout=timeout)) as conn:
-                    conn.execute("PRAGMA schema_version")
-            except sqlite3.Error as exc:
-                raise TrackingError(f"cannot open the tracking database {db}: {exc}") from exc
-        return
-    parts = urlsplit(uri)
-    scheme = parts.scheme.split("+", 1)[0]
-    if scheme not in _DEFAULT_PORTS:
-        return
-    try:
-        port = parts.port or _DEFAULT_PORTS[scheme]
-    except ValueError as exc:
-        raise TrackingError(f"bad tracking URI {redact(uri)}: {exc}") from exc
-    host = parts.hostname or "localhost"
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-    except OSError as exc:
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        raise TrackingError(
-            f"cannot reach the tracking store {redact(uri)} at {host}:{port}: {reason}"
-        ) from exc
+    problem = store_problem(uri, what="the tracking store", timeout=timeout)
+    if problem is not None:
+        raise TrackingError(problem)

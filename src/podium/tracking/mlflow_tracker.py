@@ -124,6 +124,7 @@ class MlflowTracker:
         self.artifact_root = Path(artifact_root).resolve() if artifact_root else None
         self.experiment = experiment
         self._stacks: dict[int, list[str]] = {}
+        self._held: dict[str, dict[str, list[Any]]] = {}
         self._owner = threading.get_ident()
         with _calling(self.uri, "open the tracking store"):
             from mlflow import MlflowClient
@@ -168,11 +169,15 @@ class MlflowTracker:
         nested: bool = False,
         tags: Mapping[str, str] | None = None,
         start_time: float | None = None,
+        batch: bool = False,
     ) -> Iterator[str]:
         """Open a run and yield its id; see :meth:`podium.tracking.base.Tracker.run`.
 
         ``start_time`` (seconds since the epoch) records work that began before the run
-        was opened, e.g. training done while the store was still being opened.
+        was opened, e.g. training done while the store was still being opened. ``batch``
+        holds params, metrics and tags until the run ends (also when it fails) and writes
+        them in one ``log_batch`` request where MLflow's limits allow: each request is a
+        database transaction (~30 ms with SQLite), so a run logged all at once saves many.
         """
         parent = self._open_run()
         if parent is not None and not nested:
@@ -193,10 +198,14 @@ class MlflowTracker:
         run_id = created.info.run_id
         stack = self._stacks.setdefault(threading.get_ident(), [])
         stack.append(run_id)
+        if batch:
+            self._held[run_id] = {"metrics": [], "params": [], "tags": []}
         try:
             yield run_id
         except BaseException as exc:
             status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+            with suppress(Exception), _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT):
+                self._flush(run_id)
             with suppress(Exception), _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT):
                 error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
                 self._client.set_tag(run_id, "podium.error", error)
@@ -204,9 +213,33 @@ class MlflowTracker:
             raise
         else:
             with _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT if parent else None):
+                self._flush(run_id)
                 self._client.set_terminated(run_id, status="FINISHED")
         finally:
+            self._held.pop(run_id, None)
             stack.remove(run_id)
+
+    def _flush(self, run_id: str) -> None:
+        """Write what a ``batch`` run holds, in as few ``log_batch`` requests as allowed."""
+        from mlflow.utils import validation as limits
+
+        held = self._held.pop(run_id, None)
+        if not held:
+            return
+        sizes = {
+            "metrics": limits.MAX_METRICS_PER_BATCH,
+            "params": limits.MAX_PARAMS_TAGS_PER_BATCH,
+            "tags": limits.MAX_PARAMS_TAGS_PER_BATCH,
+        }
+        total = limits.MAX_ENTITIES_PER_BATCH
+        while any(held.values()):
+            request: dict[str, list[Any]] = {}
+            room = total
+            for kind, size in sizes.items():
+                take = min(size, room, len(held[kind]))
+                request[kind], held[kind] = held[kind][:take], held[kind][take:]
+                room -= take
+            self._client.log_batch(run_id, **request)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Log flattened, stringified params (truncated to MLflow's limit, 100 per batch)."""
@@ -240,6 +273,9 @@ class MlflowTracker:
                     cls, cut = (RunTag, limits.MAX_TAG_VAL_LENGTH)
                 entities = [cls(k, v[:cut]) for k, v in items]
                 size = limits.MAX_PARAMS_TAGS_PER_BATCH
+            if run_id in self._held:
+                self._held[run_id][kind].extend(entities)
+                return
             for i in range(0, len(entities), size):
                 self._client.log_batch(run_id, **{kind: entities[i : i + size]})
 

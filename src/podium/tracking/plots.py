@@ -34,13 +34,24 @@ def feature_importance_figure(importances: pd.Series, top: int = 30) -> Figure:
         The figure, largest importance at the top.
     """
     shown = importances.reindex(importances.abs().sort_values(ascending=False).index)[:top]
-    fig = Figure(figsize=(7, 1.5 + 0.28 * max(len(shown), 1)), layout="constrained")
+    height = 1.5 + 0.28 * max(len(shown), 1)
+    fig = Figure(figsize=(7, height))
+    names = [_short(str(name)) for name in shown.index[::-1]]
+    # Fixed margins sized from the labels: a constrained layout costs more than the drawing.
+    label = max((len(n) for n in names), default=1)
+    fig.subplots_adjust(
+        left=min(0.55, 0.04 + 0.0115 * label), right=0.97, top=1 - 0.45 / height,
+        bottom=0.55 / height,
+    )  # fmt: skip
     ax = fig.add_subplot()
-    names = [str(name) for name in shown.index[::-1]]
     ax.barh(names, shown.to_numpy(dtype=float)[::-1], color="tab:blue")
     ax.set_xlabel("importance")
     ax.set_title(f"Feature importance (top {len(shown)} of {len(importances)})")
     return fig
+
+
+def _short(name: str, limit: int = 40) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "\u2026"
 
 
 def roc_curve_figure(y_true: ArrayLike, y_score: ArrayLike) -> Figure:
@@ -68,7 +79,8 @@ def roc_curve_figure(y_true: ArrayLike, y_score: ArrayLike) -> Figure:
         )
     fpr, tpr, _ = roc_curve(truth, score, pos_label=classes[1])
     auc = roc_auc_score(truth == classes[1], score)
-    fig = Figure(figsize=(5, 5), layout="constrained")
+    fig = Figure(figsize=(5, 5))
+    fig.subplots_adjust(left=0.14, right=0.96, top=0.92, bottom=0.11)
     ax = fig.add_subplot()
     ax.plot(fpr, tpr, color="tab:blue", label=f"AUC = {auc:.4f}")
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
@@ -94,7 +106,8 @@ def residual_figure(y_true: ArrayLike, y_pred: ArrayLike) -> Figure:
         keep = np.random.default_rng(0).choice(truth.size, _MAX_POINTS, replace=False)
         truth, pred = truth[keep], pred[keep]
     residual = truth - pred
-    fig = Figure(figsize=(10, 4.5), layout="constrained")
+    fig = Figure(figsize=(10, 4.5))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.91, bottom=0.12, wspace=0.25)
     left, right = fig.subplots(1, 2)
     left.scatter(truth, pred, s=4, alpha=0.4, color="tab:blue")
     if truth.size:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from podium.config import load_config
-from podium.engine import Plan, default_registry, prepare
+from podium.engine import Plan, prepare
+from podium.session import competition_registry
 from podium.tracking.base import Tracker, redact, sqlite_path
 from podium.tuning.space import format_override
 from podium.tuning.study import (
@@ -175,7 +176,7 @@ def apply_best(
         overrides=(*sets, *overrides),
         seed=seed,
     )
-    new_plan = prepare(new_cfg, plan.data, default_registry())
+    new_plan = prepare(new_cfg, plan.data, competition_registry(new_cfg))
     tags = {
         "podium.params": "best",
         "podium.tuning_storage": redact(url),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from podium.engine import build_all, run_cv
+from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.experiment import split_context
 from podium.engine.result import FoldResult
 from podium.tracking.base import Tracker
@@ -61,6 +62,13 @@ class Objective:
         self.n_trials = n_trials
         self.worker = worker
         self.log = TrialLogger(tracker, parent_run_id=parent_run_id)
+        cfg = setup.cfg
+        # Trials that only change model parameters read every fold's features from the
+        # feature cache. A space over stage parameters gives every trial its own chain:
+        # caching would only fill the disk, so ``auto`` leaves it off then.
+        tunes_stages = any(p.startswith("stages.") or ".stages." in p for p in setup.space.paths)
+        self.cache_mode = "off" if cfg.pipeline.cache == "auto" and tunes_stages else None
+        self.cache = FeatureCache(feature_cache_dir(cfg), salt={"seed": cfg.competition.seed})
 
     def flush(self) -> None:
         """Wait until every finished trial is in the tracker (call before the session ends)."""
@@ -125,6 +133,7 @@ class Objective:
         cfg = setup.trial_config(values)
         chain, model = build_all(cfg, setup.registry, n_rows=len(plan.data.train))[setup.model]
         spec = cfg.pipeline.models[setup.model]
+        mode = cfg.pipeline.cache
         cv = cfg.competition.cv
         columns = plan.data.cv_columns
 
@@ -151,6 +160,7 @@ class Objective:
             on_fold=on_fold,
             split_context=split_context(plan),
             n_workers=1,
+            cache=self.cache if wants_cache(chain, self.cache_mode or mode) else None,
         )
         trial.set_user_attr("final_overrides", self._reuse_iterations(spec, model, folds))
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from podium.config import ResolvedConfig, load_config
 from podium.data import load_data, resolve_data_dir
-from podium.engine import Plan, default_registry, prepare
+from podium.engine import Plan, prepare
 from podium.exceptions import ConfigError, did_you_mean
 from podium.registry import Registry
+from podium.session import competition_registry
 from podium.tuning.defaults import default_space
 from podium.tuning.paths import check_paths
 from podium.tuning.space import SearchSpace, parse_space
@@ -100,7 +101,7 @@ def prepare_tuning(args: TuneArgs) -> TuneSetup:
         overrides=args.overrides,
         seed=args.seed,
     )
-    registry = default_registry()
+    registry = competition_registry(cfg)
     models = list(cfg.pipeline.models)
     model = args.model or models[0]
     if model not in cfg.pipeline.models:

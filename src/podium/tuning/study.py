@@ -11,19 +11,15 @@ for other folds is refused, since its scores would not be comparable.
 
 from __future__ import annotations
 
-import socket
-import sqlite3
-import threading
 import warnings
-from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import numpy as np
 
 from podium.exceptions import PodiumError, did_you_mean
-from podium.tracking.base import redact, sqlite_path
+from podium.stores import redact, store_problem
 
 if TYPE_CHECKING:
     import optuna
@@ -49,7 +45,6 @@ __all__ = [
 STUDY_FILE = "optuna.db"
 PRUNERS = ("median", "hyperband", "none")
 STUDY_ATTRS = ("competition", "pipeline", "model", "fold_fingerprint", "metric")
-_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433, "oracle": 1521}
 _DRIVERS = {"postgresql": "psycopg2-binary", "mysql": "pymysql"}
 
 
@@ -68,65 +63,20 @@ def default_study_name(competition: str, pipeline: str, model: str, fold_fingerp
 
 
 def check_storage(url: str, *, timeout: float = 5.0) -> None:
-    """Fail within ``timeout`` seconds, in one line, if the storage cannot be reached.
-
-    SQLite: the folder must be creatable and an existing file must be a database. Servers:
-    their host must resolve and accept a TCP connection within ``timeout``.
+    """Fail within ``timeout`` seconds, in one line, if the storage cannot be reached (see
+    :func:`podium.stores.store_problem`).
 
     Raises:
         TuningError: naming the (password-redacted) URL and the reason.
     """
-    shown = redact(url)
-    db = sqlite_path(url)
-    if url.startswith("sqlite:"):
-        if db is None:
-            return
-        try:
-            db.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise TuningError(f"cannot create the folder of storage {shown}: {exc}") from None
-        if db.exists():
-            try:
-                uri = f"file:{quote(str(db))}?mode=ro"
-                with closing(sqlite3.connect(uri, uri=True, timeout=timeout)) as conn:
-                    conn.execute("PRAGMA schema_version")
-            except sqlite3.Error as exc:
-                raise TuningError(f"cannot open storage {shown}: {exc}") from None
-        return
-    parts = urlsplit(url)
-    scheme = parts.scheme.split("+", 1)[0]
-    if not parts.scheme or "://" not in url:
+    if not url.startswith("sqlite:") and (not urlsplit(url).scheme or "://" not in url):
         raise TuningError(
-            f"storage {shown!r} is not a database URL; use e.g. sqlite:///optuna.db or "
+            f"storage {redact(url)!r} is not a database URL; use e.g. sqlite:///optuna.db or "
             "postgresql+psycopg2://user:password@host:5432/db"
         )
-    if scheme not in _PORTS:
-        return
-    try:
-        port = parts.port or _PORTS[scheme]
-    except ValueError as exc:
-        raise TuningError(f"bad storage URL {shown}: {exc}") from None
-    host = parts.hostname or "localhost"
-    reason = _tcp_probe(host, port, timeout)
-    if reason:
-        raise TuningError(f"cannot reach storage {shown} at {host}:{port}: {reason}")
-
-
-def _tcp_probe(host: str, port: int, timeout: float) -> str | None:
-    """None if ``host:port`` accepts a connection within ``timeout`` (DNS included)."""
-    result: list[str | None] = []
-
-    def probe() -> None:
-        try:
-            socket.create_connection((host, port), timeout=timeout).close()
-            result.append(None)
-        except OSError as exc:
-            result.append(exc.strerror or str(exc) or type(exc).__name__)
-
-    thread = threading.Thread(target=probe, daemon=True)
-    thread.start()
-    thread.join(timeout + 0.5)
-    return result[0] if result else f"no answer within {timeout:g} s"
+    problem = store_problem(url, what="storage", timeout=timeout)
+    if problem is not None:
+        raise TuningError(problem)
 
 
 def open_storage(
