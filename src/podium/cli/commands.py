@@ -9,25 +9,9 @@ import typer
 from rich.table import Table
 
 from podium.cli.app import app, err, fail, out, project_root
+from podium.cli.options import CompetitionArg, DataDirOpt, PipelineOpt, SeedOpt, SetOpt
 from podium.cli.progress import FoldReporter
 from podium.exceptions import PodiumError
-
-CompetitionArg = Annotated[
-    str, typer.Argument(help="A competition name under competitions/, or a path to its folder.")
-]
-PipelineOpt = Annotated[
-    str | None,
-    typer.Option("--pipeline", "-p", help="Pipeline name in pipelines/ (or a YAML path)."),
-]
-SetOpt = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="Override one config key: key.path=value (repeatable)."),
-]
-DataDirOpt = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Folder with the data files (else $PODIUM_DATA_DIR/<name>)."),
-]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Replace the competition seed.")]
 
 
 @app.command()
