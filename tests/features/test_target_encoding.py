@@ -353,15 +353,32 @@ def test_bad_target() -> None:
         TargetEncoder(columns=["a"]).fit(X, y[:10])
 
 
-def test_warns_on_numeric_id_like_columns() -> None:
-    X, y = make_data(n=120)
-    with pytest.warns(
-        UserWarning, match=r"column 'x' is numeric with 120 distinct values \(one per row\)"
-    ):
+def test_warns_on_numeric_id_like_columns(monkeypatch, caplog) -> None:
+    import logging
+
+    from podium.features import target_encoding
+
+    monkeypatch.setattr(target_encoding, "_LOGGED", set())
+    log = logging.getLogger(target_encoding.__name__)
+    log.addHandler(caplog.handler)  # podium's logger may not propagate (CLI tests)
+    try:
+        X, y = make_data(n=120)
         TargetEncoder(columns=["x"]).fit(X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        TargetEncoder(columns=["a", "b"]).fit_transform(X, y)  # text and low-cardinality ints
+        TargetEncoder(columns=["x"]).fit_transform(X, y)  # logged once, not per fit
+        records = {id(r): r for r in caplog.records}  # the handler may see a record twice
+        lines = [r.getMessage() for r in records.values() if r.levelno == logging.WARNING]
+        assert len(lines) == 1, lines
+        assert "column 'x' is numeric with a distinct value on every row" in lines[0]
+        caplog.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            TargetEncoder(columns=["a", "b"]).fit_transform(X, y)  # text, low-cardinality ints
+        assert not caplog.records
+        monkeypatch.setattr(target_encoding, "WARN_UNIQUE", 5)
+        TargetEncoder(columns=["b", "a"]).fit(X.assign(b=np.arange(120) % 60), y)
+        assert "column 'b' is numeric with over 5 distinct values" in caplog.text
+    finally:
+        log.removeHandler(caplog.handler)
 
 
 def test_task_inference_rule() -> None:

@@ -19,7 +19,14 @@ from podium.cv import Folds, SplitContext
 from podium.exceptions import ConfigError, DataError, LeakageError
 from podium.stages.base import as_frame
 
-__all__ = ["CrossFit", "context_for", "infer_task", "make_inner_folds", "target_codes"]
+__all__ = [
+    "CrossFit",
+    "check_supervised_fit_on",
+    "context_for",
+    "infer_task",
+    "make_inner_folds",
+    "target_codes",
+]
 
 MAX_CLASSES = 20
 _FAST_SCHEMES = ("kfold", "stratified_kfold")
@@ -61,6 +68,24 @@ def target_codes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return lut[shifted], classes
     codes, classes = pd.factorize(y, sort=True)
     return codes.astype(np.int64, copy=False), np.asarray(classes)
+
+
+def check_supervised_fit_on(fit_on: Any, stage: str) -> None:
+    """A stage that needs the target learns from training rows only (``fit_on='train'``).
+
+    Raises:
+        LeakageError: ``fit_on='train+test'``: test rows have no target, and the option
+            exists for unsupervised stages (count_encoder, group_aggregates).
+        ConfigError: any other value but ``'train'``.
+    """
+    if fit_on == "train+test":
+        raise LeakageError(
+            f"stage {stage!r} needs the target, which the test rows do not have: "
+            "fit_on='train+test' is only for unsupervised stages (count_encoder, "
+            "group_aggregates); use fit_on='train'"
+        )
+    if fit_on != "train":
+        raise ConfigError(f"stage {stage!r}: fit_on must be 'train', got {fit_on!r}")
 
 
 def context_for(split_context: SplitContext | None, groups: Any) -> SplitContext | None:

@@ -17,7 +17,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from podium.cv import Folds, SplitContext
 from podium.exceptions import ConfigError, DataError
-from podium.features.crossfit import infer_task, make_inner_folds
+from podium.features.crossfit import check_supervised_fit_on, infer_task, make_inner_folds
 from podium.stages.base import BaseStage, as_frame, check_columns
 
 __all__ = ["KNNFeatures", "choose_algorithm", "TREE_MAX_FEATURES"]
@@ -140,6 +140,8 @@ class KNNFeatures(BaseStage):
         distances: regression only: also output the mean neighbour distances.
         prefix: start of the output column names.
         n_jobs: threads of the scikit-learn neighbour search.
+        fit_on: ``train`` only; ``train+test`` (an option of the unsupervised stages) raises
+            LeakageError, since test rows have no target.
 
     Example:
         >>> knn = KNNFeatures(columns=["x1", "x2"], ks=(1, 4))
@@ -160,6 +162,7 @@ class KNNFeatures(BaseStage):
         distances: bool = False,
         prefix: str = "knn",
         n_jobs: int | None = None,
+        fit_on: str = "train",
     ) -> None:
         self.columns = columns
         self.ks = ks
@@ -172,6 +175,7 @@ class KNNFeatures(BaseStage):
         self.distances = distances
         self.prefix = prefix
         self.n_jobs = n_jobs
+        self.fit_on = fit_on
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -205,6 +209,7 @@ class KNNFeatures(BaseStage):
         self, X: pd.DataFrame, y: pd.Series | None, split_context: SplitContext | None = None
     ) -> None:
         self._check_params()
+        check_supervised_fit_on(self.fit_on, STAGE)
         if y is None:
             raise ConfigError(
                 f"stage {STAGE!r} requires y to be passed, but the target y is None: KNN "

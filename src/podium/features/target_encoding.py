@@ -9,7 +9,7 @@ over rows or categories, and the all-rows fit comes from the same tables.
 
 from __future__ import annotations
 
-import warnings
+import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
 from numbers import Real
@@ -21,7 +21,13 @@ import pandas as pd
 from podium.cv import Folds, SplitContext
 from podium.exceptions import ConfigError, DataError
 from podium.features.counts import KeyCodes, key_name, parse_keys
-from podium.features.crossfit import context_for, infer_task, make_inner_folds, target_codes
+from podium.features.crossfit import (
+    check_supervised_fit_on,
+    context_for,
+    infer_task,
+    make_inner_folds,
+    target_codes,
+)
 from podium.stages.base import BaseStage, as_frame, check_columns
 
 __all__ = ["TargetEncoder"]
@@ -29,6 +35,10 @@ __all__ = ["TargetEncoder"]
 STAGE = "target_encoder"
 TASKS = ("binary", "multiclass", "regression")
 WARN_UNIQUE = 100_000
+_LOGGED: set[str] = set()  # warning lines already logged by this process
+
+logger = logging.getLogger(__name__)
+_BLOCK = 1 << 16  # elements per block: per-fold table encoding, in-place casts, gathers
 
 
 @dataclass
@@ -99,6 +109,8 @@ class TargetEncoder(BaseStage):
         task: ``binary``, ``multiclass`` or ``regression``; None: see above.
         keep_original: keep the encoded columns (GBDTs still get the native category).
         prefix: prefix of the output names.
+        fit_on: ``train`` only; ``train+test`` (an option of the unsupervised stages) raises
+            LeakageError, since test rows have no target.
 
     Example:
         >>> te = TargetEncoder(columns=["city", ["city", "shop"]], smoothing=20.0)
@@ -117,6 +129,7 @@ class TargetEncoder(BaseStage):
         task: str | None = None,
         keep_original: bool = True,
         prefix: str = "te_",
+        fit_on: str = "train",
     ) -> None:
         self.columns = columns
         self.smoothing = smoothing
@@ -127,6 +140,7 @@ class TargetEncoder(BaseStage):
         self.task = task
         self.keep_original = keep_original
         self.prefix = prefix
+        self.fit_on = fit_on
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -178,6 +192,7 @@ class TargetEncoder(BaseStage):
         self, X: pd.DataFrame, y: Any, ctx: SplitContext | None
     ) -> tuple[list[tuple[Hashable, ...]], _Target]:
         self._check_params()
+        check_supervised_fit_on(self.fit_on, STAGE)
         if y is None:
             raise ConfigError(
                 f"stage {STAGE!r} needs the target; it requires y to be passed, but the "
@@ -341,9 +356,18 @@ class _Rule:
         return self.encode(n, s, q, prior, var) + centre
 
     def encode(
-        self, n: np.ndarray, s: np.ndarray, q: np.ndarray | None, prior: float, var: float
+        self,
+        n: np.ndarray,
+        s: np.ndarray,
+        q: np.ndarray | None,
+        prior: float,
+        var: float,
+        *,
+        missing_bin: bool = True,
     ) -> np.ndarray:
         """Encodings from counts ``n``, sums ``s`` and sums of squares ``q`` per category.
+
+        ``missing_bin=False`` for a block of categories that does not start at bin 0.
 
         Bin 0 (missing/unseen), empty bins, bins below ``min_count`` and undefined values
         get the prior. "auto" is scikit-learn's empirical Bayes (Micci-Barreca eq. 5-6).
@@ -351,12 +375,15 @@ class _Rule:
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.auto:
                 assert q is not None
-                mean = s / n
+                mean = s / n  # three category-sized buffers, no other temporaries
                 within = q / n
-                within -= mean * mean
+                lam = np.multiply(mean, mean)
+                within -= lam
                 np.maximum(within, 0.0, out=within)
-                lam = var * n
-                lam /= lam + within
+                np.multiply(n, var, out=lam)
+                within += lam  # now lam + within
+                lam /= within
+                del within
                 enc = mean
                 enc -= prior
                 enc *= lam
@@ -368,9 +395,29 @@ class _Rule:
         bad = ~np.isfinite(enc)
         if self.min_count > 1:
             bad |= n < self.min_count
-        bad[0] = True
+        bad[0] |= missing_bin
         enc[bad] = prior
         return enc
+
+    def encode_into(
+        self,
+        out: np.ndarray,
+        n: np.ndarray,
+        s: np.ndarray,
+        prior: float,
+        var: float,
+        n_minus: np.ndarray | None = None,
+    ) -> None:
+        """Indicator encodings (``q`` is ``s``) written into ``out`` a block at a time.
+
+        The counts are ``n`` (``n - n_minus`` if given); ``out`` may be ``s`` itself. The
+        temporaries are block-sized instead of category-sized, so a 1M-category key
+        does not hold five extra category-sized arrays next to its per-fold tables.
+        """
+        for start in range(0, len(out), _BLOCK):
+            sl = slice(start, start + _BLOCK)
+            n_blk = n[sl] if n_minus is None else n[sl] - n_minus[sl]
+            out[sl] = self.encode(n_blk, s[sl], s[sl], prior, var, missing_bin=start == 0)
 
 
 class _Partition:
@@ -383,11 +430,16 @@ class _Partition:
     sums are whole numbers, so "totals minus own" is exact and is done in place; for
     regression the other folds' tables are pooled in a fixed order around the training
     prior (Chan et al.'s parallel variance formula, each fold centred on its own mean).
+
+    Memory (0/1 targets): besides the key's codes, which become the flat index and then
+    the output column in place, it holds the per-fold tables (an int32 count and a float64
+    sum per fold and category) and block-sized temporaries; the sums come from counting
+    the rarer value's rows, not from a weighted ``bincount`` (a row-sized float64 copy).
     """
 
     def __init__(self, folds: Folds, target: _Target) -> None:
         self.n_folds = f = folds.n_splits
-        self.fold = folds.fold.astype(np.int8 if f < 128 else np.int64)
+        self.fold = folds.fold.astype(np.int8 if f < 128 else np.int64, copy=False)
         self.target = target
         self.fold_n = np.bincount(self.fold, minlength=f).astype(np.float64)
         self.centres: list[np.ndarray] = []
@@ -395,9 +447,9 @@ class _Partition:
         self._w: np.ndarray | None = None
         for j in range(len(target.suffixes)):
             v = target.column(j)
-            if target.indicator:
+            if target.indicator:  # 0/1 int8: count the 1s, no float64 copy of v
                 c = np.zeros(f)
-                a = np.bincount(self.fold, weights=v, minlength=f)
+                a = np.bincount(self.fold[v.view(bool)], minlength=f).astype(np.float64)
                 b = a
             else:
                 c = np.bincount(self.fold, weights=v, minlength=f) / self.fold_n
@@ -419,28 +471,27 @@ class _Partition:
         idx = codes
         for k in range(1, f):
             np.add(idx, k * k1, out=idx, where=self.fold == k)
-        n_f = np.bincount(idx, minlength=f * k1).reshape(f, k1)
+        n_f = np.bincount(idx, minlength=f * k1).reshape(f, k1)  # each fold's own counts
         if len(idx) < 2**31:
             n_f = n_f.astype(np.int32)
         n_all = n_f.sum(axis=0, dtype=np.int64).astype(np.float64)
         exact = self.target.indicator
-        if exact:  # training counts of each fold, in place
-            np.subtract(n_all.astype(n_f.dtype), n_f, out=n_f)
         n_out = len(self.target.suffixes)
         enc = np.empty((k1, n_out))
         values = []
         for j in range(n_out):
-            w = self._w if self._w is not None else self.target.column(j)
-            a_f = np.bincount(idx, weights=w, minlength=f * k1).reshape(f, k1)
             if exact:
+                a_f = _indicator_sums(idx, self.target.column(j), n_f)
                 a_all = a_f.sum(axis=0)
-                enc[:, j] = rule.encode(n_all, a_all, a_all, *self._moments(j, None)[1:])
+                rule.encode_into(enc[:, j], n_all, a_all, *self._moments(j, None)[1:])
                 np.subtract(a_all, a_f, out=a_f)  # training sums of each fold
-                for k in range(f):
-                    n_k = n_f[k].astype(np.float64)
-                    a_f[k] = rule.encode(n_k, a_f[k], a_f[k], *self._moments(j, k)[1:])
+                del a_all
+                for k in range(f):  # training counts of fold k: all minus its own
+                    rule.encode_into(a_f[k], n_all, a_f[k], *self._moments(j, k)[1:], n_f[k])
                 table = a_f  # now the encodings
             else:
+                w = self._w if self._w is not None else self.target.column(j)
+                a_f = np.bincount(idx, weights=w, minlength=f * k1).reshape(f, k1)
                 b_f = None
                 if rule.auto:
                     b_f = np.bincount(idx, weights=w * w, minlength=f * k1).reshape(f, k1)
@@ -540,6 +591,33 @@ def _masked_oof(
     return values
 
 
+def _indicator_sums(idx: np.ndarray, v: np.ndarray, n_f: np.ndarray) -> np.ndarray:
+    """Each fold's own per-category sums of a 0/1 column ``v``, float64 ``(folds, K+1)``.
+
+    Counts the flat indices of the rarer value instead of a weighted ``bincount`` (which
+    would cast ``v`` to a row-sized float64 array): at most half the rows are gathered,
+    and the integer table becomes float64 in place. Exact: the sums are whole numbers.
+    """
+    ones = v.view(bool)
+    n_ones = int(np.count_nonzero(ones))
+    if 2 * n_ones <= len(v):
+        sums = np.bincount(idx[ones], minlength=n_f.size).reshape(n_f.shape)
+    else:  # mostly ones: count the zeros and subtract them from the counts
+        sums = np.bincount(idx[~ones], minlength=n_f.size).reshape(n_f.shape)
+        np.subtract(n_f, sums, out=sums)
+    return _float_inplace(sums)
+
+
+def _float_inplace(a: np.ndarray) -> np.ndarray:
+    """An int64 array as float64 in its own buffer, converted a chunk at a time."""
+    out = a.view(np.float64)
+    flat_in, flat_out = a.reshape(-1), out.reshape(-1)
+    step = _BLOCK
+    for start in range(0, flat_in.size, step):
+        flat_out[start : start + step] = flat_in[start : start + step].astype(np.float64)
+    return out
+
+
 def _take_into(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """``table[idx]`` written over ``idx``'s own buffer (int64 -> float64), in chunks.
 
@@ -547,22 +625,28 @@ def _take_into(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
     its slots are overwritten.
     """
     out = idx.view(np.float64)
-    step = 1 << 20
+    step = _BLOCK
     for start in range(0, len(idx), step):
         out[start : start + step] = np.take(table, idx[start : start + step])
     return out
 
 
 def _add_noise(values: np.ndarray, std: float, rng: np.random.Generator) -> None:
-    """Add N(0, std) noise in place, a million rows at a time (no full-size temporary)."""
-    step = 1 << 20
+    """Add N(0, std) noise in place, a block of rows at a time (no full-size temporary)."""
+    step = _BLOCK
     for start in range(0, len(values), step):
         chunk = values[start : start + step]
         chunk += std * rng.standard_normal(len(chunk))
 
 
 def _warn_numeric(X: pd.DataFrame, key: tuple[Hashable, ...], codes: np.ndarray, k: int) -> None:
-    """One-line UserWarning for a numeric column with very many or per-row unique values."""
+    """One warning line for a numeric column with very many or per-row unique values.
+
+    Logged (``podium.features.target_encoding``, WARNING) rather than ``warnings.warn``:
+    the process-wide warning filters are not thread-safe, and a library that silences
+    warnings in another thread (MLflow's import, while a run trains) would hide it. Each
+    message is logged once per process, not once per fold.
+    """
     if len(key) != 1:
         return
     s = X[key[0]]
@@ -571,11 +655,12 @@ def _warn_numeric(X: pd.DataFrame, key: tuple[Hashable, ...], codes: np.ndarray,
         return
     n_valid = int(np.count_nonzero(codes))
     if k > WARN_UNIQUE or (n_valid > 1 and k == n_valid):
-        what = "one per row" if k == n_valid else f"more than {WARN_UNIQUE:,}"
-        warnings.warn(
-            f"stage {STAGE!r}: column {key[0]!r} is numeric with {k} distinct values ({what}); "
+        what = "a distinct value on every row" if k == n_valid else "over {:,} distinct values"
+        message = (
+            f"stage {STAGE!r}: column {key[0]!r} is numeric with {what.format(WARN_UNIQUE)}; "
             "its target encoding mostly memorises y - bin it, or encode an id-like column "
-            "as text/category",
-            UserWarning,
-            stacklevel=4,
+            "as text/category"
         )
+        if message not in _LOGGED:
+            _LOGGED.add(message)
+            logger.warning("%s", message)
