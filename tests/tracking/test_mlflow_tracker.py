@@ -333,3 +333,30 @@ def test_null_tracker_accepts_everything() -> None:
 
 def test_mlflow_tracker_satisfies_the_protocol(tracker: MlflowTracker) -> None:
     assert isinstance(tracker, Tracker)
+
+
+def test_tracker_calls_leave_the_warning_filters_alone(tracker: MlflowTracker) -> None:
+    """The store is opened on a background thread while models train: swapping the
+    process-wide warning filters there would silence the main thread's warnings."""
+    import threading
+
+    with tracker.run("first"):
+        tracker.log_metrics({"m": 0.0})  # MLflow imported, its module filter installed
+    before = list(warnings.filters)
+    same: list[bool] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            same.append(list(warnings.filters) == before)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        with tracker.run("watched"):
+            for step in range(20):
+                tracker.log_metrics({"m": float(step)}, step=step)
+    finally:
+        stop.set()
+        watcher.join()
+    assert same and all(same)

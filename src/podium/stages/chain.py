@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Self
 
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
+from podium.exceptions import PodiumError
 from podium.stages.base import Stage
 
 __all__ = ["StageChain"]
@@ -21,6 +24,17 @@ def _accepted(stage: Stage, fit_params: dict[str, Any]) -> dict[str, Any]:
     if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
         return dict(fit_params)
     return {k: v for k, v in fit_params.items() if k in sig.parameters}
+
+
+@contextmanager
+def _named(name: str) -> Iterator[None]:
+    """Prefix a stage's one-line error with the pipeline's name for it (its YAML ``name``)."""
+    try:
+        yield
+    except PodiumError as exc:
+        if str(exc).startswith("stage ") and f"{name!r}" in str(exc).split(":", 1)[0]:
+            raise
+        raise type(exc)(f"stage {name!r}: {exc}") from None
 
 
 class StageChain(TransformerMixin, BaseEstimator):
@@ -48,15 +62,17 @@ class StageChain(TransformerMixin, BaseEstimator):
         fitted = []
         for name, stage in self._steps():
             stage = clone(stage)
-            X = stage.fit_transform(X, y, **_accepted(stage, fit_params))
+            with _named(name):
+                X = stage.fit_transform(X, y, **_accepted(stage, fit_params))
             fitted.append((name, stage))
         self.steps_ = fitted
         self.n_features_in_ = None
         return X
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        for _, stage in self.steps_:
-            X = stage.transform(X)
+        for name, stage in self.steps_:
+            with _named(name):
+                X = stage.transform(X)
         return X
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The MLflow implementation of :class:`~podium.tracking.base.Tracker`.
 
 The only podium module that imports MLflow, lazily (``import mlflow`` takes seconds). Every
-MLflow call goes through :func:`_calling`, which hides MLflow/Alembic/SQLAlchemy INFO logs,
-deprecation warnings and progress bars during the call and turns failures into one-line
-:class:`~podium.exceptions.TrackingError` messages.
+MLflow call goes through :func:`_calling`, which hides MLflow/Alembic/SQLAlchemy INFO logs
+and progress bars during the call and turns failures into one-line
+:class:`~podium.exceptions.TrackingError` messages; warnings raised inside MLflow are
+ignored (see :func:`_quiet_warnings`).
 """
 
 from __future__ import annotations
@@ -44,14 +45,29 @@ _quiet_depth = 0
 _saved_levels: dict[str, int] = {}
 
 
+_MLFLOW_MODULES = r"(mlflow|alembic|sqlalchemy)(\.|$)"
+
+
+def _quiet_warnings() -> None:
+    """Ignore warnings raised inside MLflow and its database layers, and only those.
+
+    The filters are added once and stay: ``warnings.catch_warnings`` swaps the process-wide
+    filter list, so using it here (the store is opened on a background thread while models
+    train) would silence, or later reset, the main thread's warnings too.
+    """
+    for f in warnings.filters:
+        if f[0] == "ignore" and getattr(f[3], "pattern", None) == _MLFLOW_MODULES:
+            return
+    warnings.filterwarnings("ignore", module=_MLFLOW_MODULES)
+
+
 def _import_mlflow() -> None:
+    _quiet_warnings()
     if "mlflow" not in sys.modules:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                import mlflow  # noqa: F401
-            except ImportError as exc:
-                raise TrackingError(f"MLflow is not installed ({exc}) - `uv add mlflow`") from exc
+        try:
+            import mlflow  # noqa: F401
+        except ImportError as exc:
+            raise TrackingError(f"MLflow is not installed ({exc}) - `uv add mlflow`") from exc
 
 
 @contextmanager
@@ -72,11 +88,7 @@ def _calling(uri: str, action: str, env: Mapping[str, str] | None = None) -> Ite
         _quiet_depth += 1
         os.environ.update(added)
     try:
-        with warnings.catch_warnings():
-            for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
-                warnings.simplefilter("ignore", category)
-            warnings.filterwarnings("ignore", module=r"(mlflow|alembic|sqlalchemy)(\.|$)")
-            yield
+        yield
     except TrackingError:
         raise
     except Exception as exc:
