@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import NearestNeighbors
 
 from podium.cv import Folds, SplitContext
 from podium.exceptions import ConfigError, DataError
@@ -61,6 +60,8 @@ def _kneighbors(
         flat.add(np.ascontiguousarray(index, dtype=np.float32))
         d2, idx = flat.search(np.ascontiguousarray(query, dtype=np.float32), k)
         return np.sqrt(np.maximum(d2, 0.0)).astype(np.float64), idx.astype(np.int64)
+    from sklearn.neighbors import NearestNeighbors  # imported when used: ~0.15 s
+
     nn = NearestNeighbors(n_neighbors=k, algorithm=algorithm, n_jobs=n_jobs).fit(index)
     return nn.kneighbors(query)
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from podium.exceptions import ConfigError
 from podium.stages.base import BaseStage, check_columns
+
+if TYPE_CHECKING:
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 __all__ = ["TfidfSVD", "free_text_columns"]
 
@@ -105,6 +107,8 @@ class TfidfSVD(BaseStage):
         self.keep_original = keep_original
 
     def _vectorizers(self) -> list[TfidfVectorizer]:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         word = _ngrams(self.word_ngrams, "word_ngrams")
         char = _ngrams(self.char_ngrams, "char_ngrams")
         if word is None and char is None:
@@ -145,6 +149,8 @@ class TfidfSVD(BaseStage):
             n_eff = min(n, tfidf.shape[1], tfidf.shape[0])
             svd = None
             if n_eff >= 1:
+                from sklearn.decomposition import TruncatedSVD
+
                 svd = TruncatedSVD(n_components=n_eff, random_state=self.random_state)
                 with np.errstate(divide="ignore", invalid="ignore"):  # constant text: var 0
                     svd.fit(tfidf)
