@@ -71,11 +71,19 @@ def _podium(root: Path, *args: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_sigkill_loses_only_the_trial_in_flight_and_a_rerun_finishes(project):
-    root = project()
+def test_sigkill_loses_only_the_trial_in_flight_and_a_rerun_finishes(project, pipeline_with):
+    # Trials of ~1 s (many trees, no early stopping, no pruning): with the fast test
+    # pipeline a whole study can finish between two polls and no trial is seen running.
+    slow = pipeline_with()
+    slow["models"]["lgb"]["params"]["n_estimators"] = 1500
+    del slow["models"]["lgb"]["early_stopping"]
+    root = project(slow)
     storage = default_storage(root / "competitions" / "toy")
     env = {**os.environ, "PODIUM_ROOT": str(root)}
-    cmd = _podium(root, "tune", "toy", "--trials", "6", "--heartbeat", "1", "--study", "k")
+    cmd = _podium(
+        root, "tune", "toy", "--trials", "6", "--heartbeat", "1", "--study", "k",
+        "--pruner", "none",
+    )  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     running = None
     deadline = time.time() + 120
