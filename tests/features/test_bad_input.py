@@ -97,6 +97,37 @@ def test_missing_column_one_line_exit_2(
 
 @pytest.mark.parametrize(
     ("use", "params", "param", "column", "closest"),
+    [MISSING_COLUMN[i] for i in (1, 4, 5)],
+    ids=[f"{MISSING_COLUMN[i][0]}-{MISSING_COLUMN[i][3]}" for i in (1, 4, 5)],
+)
+def test_validate_finds_a_missing_column_without_training(
+    make_competition, monkeypatch, use, params, param, column, closest
+) -> None:
+    """``podium validate`` fits each chain on a sample, so a stage's bad column is found
+    before any run (exit 2, one line naming the pipeline file, the stage and the column)."""
+    comp = make_competition(
+        config={"pipeline": "custom", "data.drop": []},
+        pipeline=_pipeline({"name": "f", "use": use, "params": params}),
+    )
+    monkeypatch.chdir(comp.parent.parent)
+    result = runner.invoke(app, ["validate", "toy"])
+    assert result.exit_code == 2, result.output
+    errors = _error_lines(result.output)
+    assert len(errors) == 1, result.output
+    assert "custom.yaml: stage 'f': " in errors[0], errors[0]
+    assert re.search(_message(use, param, column, closest), errors[0]), errors[0]
+    fixed = make_competition(
+        config={"pipeline": "custom", "data.drop": []},
+        pipeline=_pipeline({"name": "f", "use": "count_encoder", "params": {"columns": None}}),
+    )
+    monkeypatch.chdir(fixed.parent.parent)
+    ok = runner.invoke(app, ["validate", "toy"])
+    assert ok.exit_code == 0, ok.output
+    assert "stages: 1 chain(s) fit on a sample" in ok.output
+
+
+@pytest.mark.parametrize(
+    ("use", "params", "param", "column", "closest"),
     MISSING_COLUMN,
     ids=[f"{c[0]}-{c[3]}" for c in MISSING_COLUMN],
 )

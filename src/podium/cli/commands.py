@@ -89,6 +89,9 @@ def validate(
             seed=seed,
             data_dir=data_dir,
         )
+        from podium.engine import check_stages
+
+        checked = check_stages(plan)
     except PodiumError as exc:
         fail(exc)
     d, cfg, folds = plan.data, plan.cfg, plan.folds
@@ -100,6 +103,7 @@ def validate(
         f"test {d.test.shape[0]} rows, fingerprint {d.fingerprint}"
     )
     out.print(f"folds: {folds.scheme}, {folds.n_splits} splits, fingerprint {folds.fingerprint}")
+    out.print(f"stages: {checked} chain(s) fit on a sample of fold 1's training rows, ok")
 
 
 @app.command()

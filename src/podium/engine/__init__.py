@@ -2,6 +2,7 @@
 
 from podium.engine.build import build_all, build_chain, build_model, default_registry
 from podium.engine.cache import FeatureCache, cache_root, feature_cache_dir
+from podium.engine.check import check_stages
 from podium.engine.cv_loop import holdout_split, run_cv
 from podium.engine.experiment import (
     ExperimentResult,
@@ -22,6 +23,7 @@ __all__ = [
     "build_all",
     "build_chain",
     "build_model",
+    "check_stages",
     "cache_root",
     "default_registry",
     "encode_target",
