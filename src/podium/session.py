@@ -5,7 +5,6 @@ Shared by ``podium run``, ``podium validate``, ``podium tune`` and ``podium blen
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from podium.engine import Plan, default_registry, prepare
 from podium.exceptions import ConfigError
 from podium.plugins import load_plugins
 from podium.registry import Registry
-from podium.tracking.base import Tracker, default_tracking_uri
+from podium.tracking.base import Tracker, resolve_tracking_uri
 
 __all__ = ["competition_registry", "git_commit", "make_tracker", "plan_run"]
 
@@ -81,11 +80,7 @@ def competition_registry(cfg: ResolvedConfig) -> Registry:
 def tracking_uri(cfg: ResolvedConfig, root: Path) -> str:
     """The store a run logs to: ``tracking.uri``, else ``$MLFLOW_TRACKING_URI``, else
     ``sqlite:///<root>/mlruns/mlflow.db``."""
-    return (
-        cfg.competition.tracking.uri
-        or os.environ.get("MLFLOW_TRACKING_URI")
-        or default_tracking_uri(root)
-    )
+    return resolve_tracking_uri(cfg.competition.tracking.uri, root)
 
 
 def make_tracker(cfg: ResolvedConfig, root: Path) -> Tracker:

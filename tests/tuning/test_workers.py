@@ -14,7 +14,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from podium.tracking.base import redact
+from podium.stores import redact
 from podium.tuning import default_storage, tune
 
 POSTGRES_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL")

@@ -36,7 +36,7 @@ class _TrialPrinter:
         self.best: tuple[float, int] | None = None
 
     def start(self, setup: Any, study: Any, url: str) -> None:
-        from podium.tracking.base import redact
+        from podium.stores import redact
         from podium.tuning import count_states
 
         self.metric = setup.plan.metric.name
@@ -154,7 +154,7 @@ def study(
     top: Annotated[int, typer.Option("--top", help="Best trials to show.")] = 10,
 ) -> None:
     """Show a competition's studies: trial counts by state and the best trials."""
-    from podium.tracking.base import redact
+    from podium.stores import redact
     from podium.tuning.report import short_name, study_reports
 
     try:

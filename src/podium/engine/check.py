@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
+from podium.engine.cv_loop import stage_fit_params
 from podium.engine.experiment import Plan, split_context
 from podium.exceptions import ConfigError
 
@@ -33,10 +34,8 @@ def check_stages(plan: Plan, *, rows: int = 400, test_rows: int = 100) -> int:
     sample = np.sort(rng.choice(train_rows, size=min(rows, len(train_rows)), replace=False))
     X = plan.data.train.iloc[sample]
     X_test = plan.data.test.iloc[: min(test_rows, len(plan.data.test))]
-    ctx = split_context(plan).subset(sample)
-    fit_params = {"split_context": ctx, "X_test": X_test}
-    if ctx.groups is not None:
-        fit_params["groups"] = ctx.groups
+    ctx = split_context(plan)
+    fit_params = {**stage_fit_params(sample, ctx.groups, ctx), "X_test": X_test}
     seen: set[int] = set()
     for chain, _ in plan.models.values():
         if id(chain) in seen:

@@ -64,9 +64,11 @@ def holdout_split(
     return np.sort(fit), np.sort(hold)
 
 
-def _fit_params(
+def stage_fit_params(
     rows: np.ndarray, groups: np.ndarray | None, ctx: SplitContext | None
 ) -> dict[str, Any]:
+    """The fit parameters stages get for the training ``rows`` (positions): their groups and
+    the split context restricted to them (``StageChain`` passes each stage those it declares)."""
     params: dict[str, Any] = {}
     if groups is not None:
         params["groups"] = groups[rows]
@@ -154,7 +156,7 @@ def _chain_features(
     Xtr = job.X if va is None else job.X.iloc[tr]
     frames = {
         "train": chain.fit_transform(
-            Xtr, job.y[tr], **_fit_params(tr, job.groups, job.split_context), X_test=unlabeled
+            Xtr, job.y[tr], **stage_fit_params(tr, job.groups, job.split_context), X_test=unlabeled
         )
     }
     if va is not None:

@@ -9,6 +9,7 @@ URI fails fast, before MLflow is imported.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from podium.exceptions import TrackingError
-from podium.stores import redact, sqlite_path, store_problem
+from podium.stores import store_problem
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,9 +29,8 @@ __all__ = [
     "RunSummary",
     "flatten_params",
     "default_tracking_uri",
-    "sqlite_path",
+    "resolve_tracking_uri",
     "check_reachable",
-    "redact",
 ]
 
 
@@ -215,6 +215,11 @@ def _close_figure(fig: Any) -> None:
 
 
 # -- store locations (stdlib only, so a bad URI fails fast without importing MLflow) ---------
+
+
+def resolve_tracking_uri(uri: str | None, root: Path) -> str:
+    """``uri`` if given, else ``$MLFLOW_TRACKING_URI``, else :func:`default_tracking_uri`."""
+    return uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri(root)
 
 
 def default_tracking_uri(root: Path) -> str:

@@ -22,14 +22,14 @@ from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
 
 from podium.exceptions import TrackingError
+from podium.stores import redact, sqlite_path
 from podium.tracking.base import (
     RunSummary,
     _close_figure,
     check_reachable,
     default_tracking_uri,
     flatten_params,
-    redact,
-    sqlite_path,
+    resolve_tracking_uri,
 )
 
 if TYPE_CHECKING:
@@ -127,8 +127,7 @@ class MlflowTracker:
         artifact_root: Path | None = None,
         root: Path | None = None,
     ) -> None:
-        uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
-        self.uri = uri or default_tracking_uri(root or Path.cwd())
+        self.uri = resolve_tracking_uri(uri, root or Path.cwd())
         check_reachable(self.uri)
         db_path = sqlite_path(self.uri)
         if artifact_root is None and db_path is not None:
@@ -232,24 +231,28 @@ class MlflowTracker:
             stack.remove(run_id)
 
     def _flush(self, run_id: str) -> None:
-        """Write what a ``batch`` run holds, in as few ``log_batch`` requests as allowed."""
+        """Write what a ``batch`` run holds."""
+        held = self._held.pop(run_id, None)
+        if held:
+            self._send(run_id, held)
+
+    def _send(self, run_id: str, entities: dict[str, list[Any]]) -> None:
+        """``log_batch`` the metrics, params and tags in as few requests as MLflow allows
+        (per-kind and total limits per request); ``entities`` is emptied."""
         from mlflow.utils import validation as limits
 
-        held = self._held.pop(run_id, None)
-        if not held:
-            return
         sizes = {
             "metrics": limits.MAX_METRICS_PER_BATCH,
             "params": limits.MAX_PARAMS_TAGS_PER_BATCH,
             "tags": limits.MAX_PARAMS_TAGS_PER_BATCH,
         }
-        total = limits.MAX_ENTITIES_PER_BATCH
-        while any(held.values()):
+        while any(entities.values()):
             request: dict[str, list[Any]] = {}
-            room = total
+            room = limits.MAX_ENTITIES_PER_BATCH
             for kind, size in sizes.items():
-                take = min(size, room, len(held[kind]))
-                request[kind], held[kind] = held[kind][:take], held[kind][take:]
+                pending = entities.get(kind, [])
+                take = min(size, room, len(pending))
+                request[kind], entities[kind] = pending[:take], pending[take:]
                 room -= take
             self._client.log_batch(run_id, **request)
 
@@ -278,18 +281,15 @@ class MlflowTracker:
             if kind == "metrics":
                 now = int(time.time() * 1000)
                 entities: list[Any] = [Metric(k, v, now, step) for k, v in items]
-                size = limits.MAX_METRICS_PER_BATCH
             else:
                 cls, cut = (Param, limits.MAX_PARAM_VAL_LENGTH)
                 if kind == "tags":
                     cls, cut = (RunTag, limits.MAX_TAG_VAL_LENGTH)
                 entities = [cls(k, v[:cut]) for k, v in items]
-                size = limits.MAX_PARAMS_TAGS_PER_BATCH
             if run_id in self._held:
                 self._held[run_id][kind].extend(entities)
-                return
-            for i in range(0, len(entities), size):
-                self._client.log_batch(run_id, **{kind: entities[i : i + size]})
+            else:
+                self._send(run_id, {kind: entities})
 
     def log_artifact(self, path: Path, *, artifact_path: str | None = None) -> None:
         """Copy a local file, or every file of a folder, into the run's artifacts."""

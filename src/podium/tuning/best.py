@@ -17,7 +17,8 @@ import yaml
 from podium.config import load_config
 from podium.engine import Plan, prepare
 from podium.session import competition_registry
-from podium.tracking.base import Tracker, redact, sqlite_path
+from podium.stores import redact, sqlite_path
+from podium.tracking.base import Tracker
 from podium.tuning.space import format_override
 from podium.tuning.study import (
     TuningError,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from podium.config import load_config
-from podium.tracking.base import redact, sqlite_path
+from podium.stores import redact, sqlite_path
 from podium.tuning.session import StudyCounts, count_states
 from podium.tuning.study import (
     TuningError,

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from podium.tracking.base import NullTracker, Tracker, redact
+from podium.stores import redact
+from podium.tracking.base import NullTracker, Tracker
 from podium.tuning.best import BestParams, save_best
 from podium.tuning.objective import Objective
 from podium.tuning.plots import log_study_plots
