@@ -108,3 +108,21 @@ def test_sigkill_loses_only_the_trial_in_flight_and_a_rerun_finishes(project, pi
     assert sum(t.state == TrialState.FAIL for t in trials) == 1
     assert sorted(t.number for t in trials) == list(range(7))
     assert sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials) == 6
+
+
+def test_a_surplus_trial_fails_at_once_and_names_its_worker(project, null_tracker):
+    # Two workers may both start "the last" trial; the later one is failed as surplus.
+    # It still records which worker started it (the two-worker tests check every trial).
+    from podium.tuning.objective import Objective, SurplusTrial
+    from podium.tuning.setup import TuneArgs, prepare_tuning
+
+    root = project()
+    setup = prepare_tuning(TuneArgs(competition="toy", root=root))
+    objective = Objective(setup, null_tracker(), n_trials=1, worker=1)
+    study = optuna.create_study(direction="maximize")
+    study.add_trial(optuna.trial.create_trial(value=0.5))  # the study already has its trial
+    trial = study.ask()
+    with pytest.raises(SurplusTrial):
+        objective(trial)
+    frozen = study.get_trials(deepcopy=False)[-1]
+    assert frozen.user_attrs == {"worker": 1, "surplus": True}

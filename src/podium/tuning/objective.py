@@ -77,12 +77,12 @@ class Objective:
     def __call__(self, trial: optuna.Trial) -> float:
         import optuna
 
+        trial.set_user_attr("worker", self.worker)  # surplus trials too: who started it
         self._check_quota(trial)
         setup = self.setup
         values = setup.space.suggest(trial)
         params = {**setup.fixed, **values}
         trial.set_user_attr("overrides", params)
-        trial.set_user_attr("worker", self.worker)
         record = TrialRecord(
             name=f"trial-{trial.number}",
             start_time=time.time(),
