@@ -10,11 +10,11 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -28,7 +28,10 @@ from podium.engine import (
 from podium.ensemble import apply_ensemble
 from podium.session import git_commit, make_tracker, plan_run, tracking_uri
 from podium.submission import build_submission, validate_submission, write_submission
-from podium.tracking.base import Tracker, check_reachable
+from podium.tracking.base import Plot, Tracker, check_reachable
+
+if TYPE_CHECKING:
+    from podium.tracking.process import ProcessTracker
 
 __all__ = ["RunOutcome", "plan_run", "run_competition", "git_commit", "make_tracker"]
 
@@ -95,18 +98,17 @@ def run_competition(
         )  # fmt: skip
     cfg = plan.cfg
     started = time.time()
-    # Opening the store (importing MLflow, migrating a new database) takes seconds: do it
-    # while the models train. Nothing is logged until training has succeeded, so a failed
-    # run leaves no half-written run behind.
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="podium-tracker")
-    pending: Future[Tracker] | None = None
+    # Opening the store (importing MLflow, migrating a new database) takes seconds: a child
+    # process does it while the models train (see podium.tracking.process). Nothing is
+    # logged until training has succeeded, so a failed run leaves no half-written run.
+    owned: ProcessTracker | None = None
     if tracker is None:
         check_reachable(tracking_uri(cfg, root))  # a bad store fails now, not after training
-        pending = pool.submit(_open_tracker, cfg, root)
+        tracker = owned = make_tracker(cfg, root, in_child=True)  # type: ignore[assignment]
     stamp = datetime.fromtimestamp(started, UTC).strftime("%Y%m%d-%H%M%S")
     run_name = f"{cfg.pipeline_name}-{stamp}"
     target = Path(output) if output else cfg.competition_dir / "submissions" / f"{run_name}.csv"
-    try:
+    with owned or nullcontext():
         if on_start is not None:
             on_start(plan, run_name)
         model_started: dict[str, float] = {}
@@ -130,41 +132,26 @@ def run_competition(
         validate_submission(
             frame, plan.data.sample, spec=cfg.competition.submission, classes=plan.classes
         )
-        if pending is not None:
-            tracker = pending.result()
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-    assert tracker is not None
-    with (
-        tracker.run(
-            run_name, tags={**_tags(plan, root), **tuned}, start_time=started, batch=True
-        ) as run_id,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        tracker.log_params(cfg.to_dict())
-        tracker.log_text(cfg.to_yaml(), "config.resolved.yaml")
-        folds_csv = Path(tmp) / "folds.csv"
-        plan.folds.to_csv(folds_csv)
-        tracker.log_artifact(folds_csv)
-        figures = {
-            name: _log_model(
-                tracker, plan, res, Path(tmp) / f"model{i}", start_time=model_started.get(name)
-            )
-            for i, (name, res) in enumerate(result.results.items())
-        }
-        write_submission(frame, target)
-        _log_result(tracker, plan, result, target, figures)
+        if owned is not None:
+            owned.wait_ready()
+        with (
+            tracker.run(
+                run_name, tags={**_tags(plan, root), **tuned}, start_time=started, batch=True
+            ) as run_id,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
+            tracker.log_params(cfg.to_dict())
+            tracker.log_text(cfg.to_yaml(), "config.resolved.yaml")
+            folds_csv = Path(tmp) / "folds.csv"
+            plan.folds.to_csv(folds_csv)
+            tracker.log_artifact(folds_csv)
+            for name, res in result.results.items():
+                _log_model(tracker, plan, res, start_time=model_started.get(name))
+            write_submission(frame, target)
+            _log_result(tracker, plan, result, target)
     return RunOutcome(
         run_id=run_id, run_name=run_name, submission=target, plan=plan, result=result
     )
-
-
-def _open_tracker(cfg: Any, root: Path) -> Tracker:
-    """The run's tracker; also imports matplotlib (~1.3 s) for the plots, off the main thread."""
-    tracker = make_tracker(cfg, root)
-    import podium.tracking.plots  # noqa: F401
-
-    return tracker
 
 
 def _tags(plan: Plan, root: Path) -> dict[str, str]:
@@ -190,25 +177,14 @@ def _pred_frame(pred: Any, prefix: str) -> pd.DataFrame:
     return pd.DataFrame({f"{prefix}_{j}": arr[:, j] for j in range(arr.shape[1])})
 
 
-def _importance_png(importances: pd.Series, folder: Path) -> Path:
-    """Render the feature-importance figure once (the parent run reuses the best model's)."""
-    from podium.tracking import plots
-
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "feature_importance.png"
-    plots.feature_importance_figure(importances).savefig(path, dpi=100)
-    return path
+def _importance_plot(res: CVResult) -> Plot:
+    return Plot("feature_importance_figure", res.importances)
 
 
 def _log_model(
-    tracker: Tracker,
-    plan: Plan,
-    res: CVResult,
-    folder: Path,
-    *,
-    start_time: float | None = None,
-) -> Path:
-    """Log one model as a nested run; return its feature-importance png."""
+    tracker: Tracker, plan: Plan, res: CVResult, *, start_time: float | None = None
+) -> None:
+    """Log one model as a nested run."""
     spec = plan.cfg.pipeline.models[res.name]
     tags = {"podium.model": spec.use}
     with tracker.run(res.name, nested=True, tags=tags, start_time=start_time, batch=True):
@@ -229,9 +205,7 @@ def _log_model(
             res.importances.rename("importance").rename_axis("feature").reset_index(),
             "importance.parquet",
         )
-        png = _importance_png(res.importances, folder)
-        tracker.log_artifact(png)
-    return png
+        tracker.log_figure(_importance_plot(res), "feature_importance.png")
 
 
 def _log_result(
@@ -239,10 +213,7 @@ def _log_result(
     plan: Plan,
     result: ExperimentResult,
     submission: Path,
-    figures: dict[str, Path],
 ) -> None:
-    from podium.tracking import plots
-
     for k, s in enumerate(result.fold_scores):
         tracker.log_metrics({"fold_score": s}, step=k)
     metrics = {"cv_mean": result.cv_mean, "cv_std": result.cv_std}
@@ -269,14 +240,15 @@ def _log_result(
         result.results.values(),
         key=lambda r: -r.cv_mean if plan.metric.greater_is_better else r.cv_mean,
     )
-    tracker.log_artifact(figures[best.name])
+    tracker.log_figure(_importance_plot(best), "feature_importance.png")
     task = plan.cfg.competition.task
     seen = plan.folds.fold >= 0
     if task == "binary":
-        tracker.log_figure(plots.roc_curve_figure(plan.y[seen], result.oof[seen]), "roc_curve.png")
+        roc = Plot("roc_curve_figure", plan.y[seen], result.oof[seen])
+        tracker.log_figure(roc, "roc_curve.png")
     elif task == "regression":
         tracker.log_figure(
-            plots.residual_figure(plan.data.y.to_numpy()[seen], result.oof[seen]),
+            Plot("residual_figure", plan.data.y.to_numpy()[seen], result.oof[seen]),
             "residuals.png",
         )
     tracker.set_tags(

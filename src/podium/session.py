@@ -5,6 +5,7 @@ Shared by ``podium run``, ``podium validate``, ``podium tune`` and ``podium blen
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -83,11 +84,22 @@ def tracking_uri(cfg: ResolvedConfig, root: Path) -> str:
     return resolve_tracking_uri(cfg.competition.tracking.uri, root)
 
 
-def make_tracker(cfg: ResolvedConfig, root: Path) -> Tracker:
-    """An MLflow tracker for the competition (see :func:`tracking_uri`)."""
+def make_tracker(cfg: ResolvedConfig, root: Path, *, in_child: bool = False) -> Tracker:
+    """An MLflow tracker for the competition (see :func:`tracking_uri`).
+
+    ``in_child=True`` returns a :class:`~podium.tracking.process.ProcessTracker` at once: a
+    child process imports MLflow and opens the store while this one goes on (close it).
+    """
+    comp = cfg.competition
+    kwargs = {
+        "uri": tracking_uri(cfg, root),
+        "experiment": comp.tracking.experiment or comp.name,
+        "root": root,
+    }
+    if in_child and os.name == "posix":  # (the child inherits a socket: POSIX only)
+        from podium.tracking.process import ProcessTracker
+
+        return ProcessTracker(**kwargs)
     from podium.tracking.mlflow_tracker import MlflowTracker
 
-    comp = cfg.competition
-    return MlflowTracker(
-        uri=tracking_uri(cfg, root), experiment=comp.tracking.experiment or comp.name, root=root
-    )
+    return MlflowTracker(**kwargs)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from podium.tracking.base import NullTracker, RunSummary, Tracker, default_tracking_uri
+from podium.tracking.base import NullTracker, Plot, RunSummary, Tracker, default_tracking_uri
 from podium.tracking.mlflow_tracker import MlflowTracker
+from podium.tracking.process import ProcessTracker
 
 if TYPE_CHECKING:
     from podium.tracking.plots import (
@@ -22,6 +23,8 @@ __all__ = [
     "Tracker",
     "NullTracker",
     "MlflowTracker",
+    "ProcessTracker",
+    "Plot",
     "RunSummary",
     "default_tracking_uri",
     "feature_importance_figure",

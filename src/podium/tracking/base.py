@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Tracker",
     "NullTracker",
+    "Plot",
+    "drawn",
     "RunSummary",
     "flatten_params",
     "default_tracking_uri",
@@ -89,8 +91,43 @@ class Tracker(Protocol):
         ...
 
     def log_figure(self, fig: Any, name: str) -> None:
-        """Store a matplotlib figure as a png artifact and close it."""
+        """Store a matplotlib figure, or a :class:`Plot` drawn on demand, as a png artifact
+        and close the figure."""
         ...
+
+
+@dataclass(frozen=True, eq=False, init=False)
+class Plot:
+    """A figure to draw later: one of :mod:`podium.tracking.plots`' functions and its
+    arguments. Trackers draw it when they log it, so a caller that only logs plots never
+    imports matplotlib, and a tracker in another process draws it there.
+
+    Example:
+        ``tracker.log_figure(Plot("roc_curve_figure", y, oof), "roc_curve.png")``
+    """
+
+    kind: str
+    args: tuple[Any, ...]
+
+    def __init__(self, kind: str, *args: Any) -> None:
+        if not kind.endswith("_figure") or kind.startswith("_"):
+            raise ValueError(f"not a plot function of podium.tracking.plots: {kind!r}")
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "args", args)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Plot, (self.kind, *self.args))
+
+    def draw(self) -> Any:
+        """The matplotlib figure."""
+        from podium.tracking import plots
+
+        return getattr(plots, self.kind)(*self.args)
+
+
+def drawn(fig: Any) -> Any:
+    """``fig`` itself, or the figure a :class:`Plot` draws."""
+    return fig.draw() if isinstance(fig, Plot) else fig
 
 
 @dataclass(frozen=True)
@@ -210,7 +247,7 @@ def _close_figure(fig: Any) -> None:
     import sys
 
     pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
+    if pyplot is not None and not isinstance(fig, Plot):
         pyplot.close(fig)
 
 

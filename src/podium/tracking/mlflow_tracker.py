@@ -28,6 +28,7 @@ from podium.tracking.base import (
     _close_figure,
     check_reachable,
     default_tracking_uri,
+    drawn,
     flatten_params,
     resolve_tracking_uri,
 )
@@ -35,7 +36,7 @@ from podium.tracking.base import (
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MlflowTracker", "default_tracking_uri"]
+__all__ = ["MlflowTracker", "default_tracking_uri", "preload"]
 
 _QUIET_LOGGERS = ("mlflow", "alembic", "alembic.runtime.migration", "sqlalchemy")
 _QUIET_ENV = {"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
@@ -68,6 +69,14 @@ def _import_mlflow() -> None:
             import mlflow  # noqa: F401
         except ImportError as exc:
             raise TrackingError(f"MLflow is not installed ({exc}) - `uv add mlflow`") from exc
+
+
+def preload() -> None:
+    """Import what a tracker uses (MLflow's client and tag resolvers, parquet), quietly."""
+    _import_mlflow()
+    import mlflow.tracking.context.registry  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+    from mlflow import MlflowClient  # noqa: F401
 
 
 @contextmanager
@@ -322,9 +331,11 @@ class MlflowTracker:
                 self._client.log_artifact(run_id, str(local), folder or None)
 
     def log_figure(self, fig: Any, name: str) -> None:
-        """Store a matplotlib figure as a png artifact and close it."""
+        """Store a matplotlib figure (or a :class:`~podium.tracking.base.Plot`, drawn now)
+        as a png artifact and close it."""
         try:
             run_id = self._current()
+            fig = drawn(fig)
             if "." not in name.rpartition("/")[2]:
                 name += ".png"
             with _calling(self.uri, f"log figure {name!r}"):

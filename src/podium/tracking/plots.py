@@ -65,8 +65,6 @@ def roc_curve_figure(y_true: ArrayLike, y_score: ArrayLike) -> Figure:
     Raises:
         DataError: ``y_true`` does not have exactly two classes.
     """
-    from sklearn.metrics import roc_auc_score, roc_curve
-
     truth = np.asarray(y_true)
     score = np.asarray(y_score, dtype=float)
     if score.ndim == 2 and score.shape[1] == 2:
@@ -77,8 +75,8 @@ def roc_curve_figure(y_true: ArrayLike, y_score: ArrayLike) -> Figure:
             f"roc_curve_figure needs binary labels and one score per row; got "
             f"{len(classes)} classes and scores of shape {score.shape}"
         )
-    fpr, tpr, _ = roc_curve(truth, score, pos_label=classes[1])
-    auc = roc_auc_score(truth == classes[1], score)
+    fpr, tpr = _roc_points(truth == classes[1], score)
+    auc = float(np.trapezoid(tpr, fpr))  # ties count half, as in roc_auc_score
     fig = Figure(figsize=(5, 5))
     fig.subplots_adjust(left=0.14, right=0.96, top=0.92, bottom=0.11)
     ax = fig.add_subplot()
@@ -88,6 +86,19 @@ def roc_curve_figure(y_true: ArrayLike, y_score: ArrayLike) -> Figure:
     ax.set_title(f"ROC curve (AUC = {auc:.4f})")
     ax.legend(loc="lower right")
     return fig
+
+
+def _roc_points(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """False and true positive rates at every distinct threshold, from (0, 0) to (1, 1).
+
+    (scikit-learn's ``roc_curve`` without importing scikit-learn.metrics, ~1.5 s.)
+    """
+    order = np.argsort(-score, kind="mergesort")
+    ranked, hits = score[order], positive[order]
+    last = np.r_[np.flatnonzero(np.diff(ranked)), ranked.size - 1]  # end of each tie block
+    tps = np.cumsum(hits)[last]
+    fps = last + 1 - tps
+    return np.r_[0.0, fps / fps[-1]], np.r_[0.0, tps / tps[-1]]
 
 
 def residual_figure(y_true: ArrayLike, y_pred: ArrayLike) -> Figure:
