@@ -14,6 +14,7 @@ from podium.cli import (
     app,
     commands,  # noqa: F401
 )
+from podium.tracking.mlflow_tracker import preload
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -21,6 +22,7 @@ SHARED = REPO.parent / "shared" / "data"
 
 
 def _client(root: Path) -> MlflowClient:
+    preload()  # as podium does: MLflow's own deprecation warnings are not ours to show
     return MlflowClient(tracking_uri=f"sqlite:///{root}/mlruns/mlflow.db")
 
 

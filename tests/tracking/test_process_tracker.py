@@ -213,3 +213,22 @@ def test_ctrl_c_reaches_only_the_parent_which_ends_the_run_killed(uri: str) -> N
     run = _client(uri).get_run(run_id)
     assert run.info.status == "KILLED"
     assert run.data.tags["podium.error"] == "KeyboardInterrupt: "
+
+
+def test_a_warmed_up_child_is_used_once_and_an_unused_one_is_stopped(uri: str) -> None:
+    from podium.tracking import process
+
+    process.warm_up()
+    warm = process._warm
+    assert warm is not None
+    process.warm_up()  # idempotent: still the same child
+    assert process._warm is warm
+    with ProcessTracker(uri=uri, experiment="e") as tracker:
+        assert tracker._proc is warm[0] and process._warm is None
+        with tracker.run("r") as run_id:
+            tracker.log_metrics({"m": 3.0})
+    assert _client(uri).get_run(run_id).data.metrics["m"] == 3.0
+    process.warm_up()
+    proc = process._warm[0]
+    process._discard_warm()  # what exit does with an unused child
+    assert proc.poll() is not None and process._warm is None

@@ -37,6 +37,9 @@ def run(
     ] = False,
 ) -> None:
     """Cross-validate the pipeline, log the run to MLflow and write a submission."""
+    from podium.tracking.process import warm_up
+
+    warm_up()  # MLflow loads in a child process while podium loads, reads and trains
     from podium.runner import run_competition
 
     reporter = FoldReporter(err)

@@ -17,6 +17,7 @@ child ends the runs it had open as ``KILLED``.
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import subprocess
@@ -29,11 +30,55 @@ from typing import TYPE_CHECKING, Any
 from podium.exceptions import TrackingError
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     import pandas as pd
 
-__all__ = ["ProcessTracker", "serve"]
+__all__ = ["ProcessTracker", "serve", "warm_up"]
 
 _READY_TIMEOUT = 600.0  # seconds; opening a remote store retries for a while
+
+
+_warm: tuple[subprocess.Popen[bytes], Connection] | None = None
+
+
+def _spawn() -> tuple[subprocess.Popen[bytes], Connection]:
+    """Start a child; it imports MLflow and matplotlib, then waits for its setup."""
+    from multiprocessing.connection import Connection
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "podium.tracking._child", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches the parent, which ends the runs
+        )
+        return proc, Connection(os.dup(ours.fileno()))
+
+
+def warm_up() -> None:
+    """Start a tracking child now, for the next :class:`ProcessTracker` of this process.
+
+    A command that will log a run calls this first: the child imports MLflow and
+    matplotlib while the command imports pandas and scikit-learn and reads the data. An
+    unused child exits when this process does.
+    """
+    global _warm
+    if _warm is None and os.name == "posix":
+        _warm = _spawn()
+        atexit.register(_discard_warm)
+
+
+def _discard_warm() -> None:
+    """At exit: stop a warmed-up child that was never used (it holds no run)."""
+    global _warm
+    if _warm is not None:
+        proc, conn = _warm
+        _warm = None
+        conn.close()
+        proc.kill()
+        proc.wait()
 
 
 class ProcessTracker:
@@ -44,30 +89,30 @@ class ProcessTracker:
     :meth:`close`, to end the child.
 
     Args:
-        uri: tracking URI, resolved by the caller (the child does not read the parent's
-            environment later than the call).
+        uri: tracking URI, resolved by the caller (the child works with this process's
+            environment as it is at this call).
         experiment: experiment name.
         root: project root (for ``MlflowTracker``'s defaults).
     """
 
     def __init__(self, *, uri: str, experiment: str, root: Path | None = None) -> None:
-        from multiprocessing.connection import Connection
-
-        ours, theirs = socket.socketpair()
-        with ours, theirs:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "podium.tracking._child", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # Ctrl-C reaches the parent, which ends the runs
-            )
-            self._conn = Connection(os.dup(ours.fileno()))
+        global _warm
+        self._proc, self._conn = _warm or _spawn()
+        _warm = None
         self._ready = False
         self._closed = False
         self.uri = uri
         self.experiment = experiment
-        setup = {"argv": list(sys.argv), "uri": uri, "experiment": experiment, "root": root}
-        self._conn.send(setup)
+        setup = {
+            "environ": dict(os.environ),
+            "argv": list(sys.argv),
+            "tracker": {"uri": uri, "experiment": experiment, "root": root},
+        }
+        try:
+            self._conn.send(setup)
+        except OSError as exc:
+            self._closed = True
+            raise TrackingError("the tracking process died before it was used") from exc
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -198,12 +243,17 @@ def serve(fd: int) -> None:
     from multiprocessing.connection import Connection
 
     conn = Connection(fd)
-    setup = conn.recv()
-    sys.argv = setup.pop("argv")  # MLflow's source tags name the parent's command
+    try:
+        setup = conn.recv()
+    except (EOFError, OSError):  # warmed up, never used: the parent has gone
+        return
+    os.environ.clear()
+    os.environ.update(setup["environ"])
+    sys.argv = setup["argv"]  # MLflow's source tags name the parent's command
     try:
         from podium.tracking.mlflow_tracker import MlflowTracker
 
-        tracker = MlflowTracker(**setup)
+        tracker = MlflowTracker(**setup["tracker"])
     except Exception as exc:
         conn.send(("error", _one_line(exc)))
         return
