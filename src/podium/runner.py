@@ -10,11 +10,11 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -26,12 +26,10 @@ from podium.engine import (
     run_models,
 )
 from podium.ensemble import apply_ensemble
-from podium.session import git_commit, make_tracker, plan_run, tracking_uri
+from podium.session import git_commit, make_tracker, open_tracker, plan_run, tracking_uri
 from podium.submission import build_submission, validate_submission, write_submission
 from podium.tracking.base import Plot, Tracker, check_reachable
-
-if TYPE_CHECKING:
-    from podium.tracking.process import ProcessTracker
+from podium.tracking.process import ProcessTracker
 
 __all__ = ["RunOutcome", "plan_run", "run_competition", "git_commit", "make_tracker"]
 
@@ -101,14 +99,13 @@ def run_competition(
     # Opening the store (importing MLflow, migrating a new database) takes seconds: a child
     # process does it while the models train (see podium.tracking.process). Nothing is
     # logged until training has succeeded, so a failed run leaves no half-written run.
-    owned: ProcessTracker | None = None
-    if tracker is None:
-        check_reachable(tracking_uri(cfg, root))  # a bad store fails now, not after training
-        tracker = owned = make_tracker(cfg, root, in_child=True)  # type: ignore[assignment]
     stamp = datetime.fromtimestamp(started, UTC).strftime("%Y%m%d-%H%M%S")
     run_name = f"{cfg.pipeline_name}-{stamp}"
     target = Path(output) if output else cfg.competition_dir / "submissions" / f"{run_name}.csv"
-    with owned or nullcontext():
+    with ExitStack() as stack:
+        if tracker is None:
+            check_reachable(tracking_uri(cfg, root))  # a bad store fails now, not after training
+            tracker = stack.enter_context(open_tracker(cfg, root))
         if on_start is not None:
             on_start(plan, run_name)
         model_started: dict[str, float] = {}
@@ -132,8 +129,8 @@ def run_competition(
         validate_submission(
             frame, plan.data.sample, spec=cfg.competition.submission, classes=plan.classes
         )
-        if owned is not None:
-            owned.wait_ready()
+        if isinstance(tracker, ProcessTracker):
+            tracker.wait_ready()  # the store's problems, before the submission is written
         with (
             tracker.run(
                 run_name, tags={**_tags(plan, root), **tuned}, start_time=started, batch=True

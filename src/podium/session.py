@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from podium.config import ResolvedConfig, load_config
 from podium.data import load_data, resolve_data_dir
@@ -16,8 +19,9 @@ from podium.exceptions import ConfigError
 from podium.plugins import load_plugins
 from podium.registry import Registry
 from podium.tracking.base import Tracker, resolve_tracking_uri
+from podium.tracking.process import ProcessTracker
 
-__all__ = ["competition_registry", "git_commit", "make_tracker", "plan_run"]
+__all__ = ["competition_registry", "git_commit", "make_tracker", "open_tracker", "plan_run"]
 
 
 def git_commit(root: Path) -> str:
@@ -84,22 +88,33 @@ def tracking_uri(cfg: ResolvedConfig, root: Path) -> str:
     return resolve_tracking_uri(cfg.competition.tracking.uri, root)
 
 
-def make_tracker(cfg: ResolvedConfig, root: Path, *, in_child: bool = False) -> Tracker:
-    """An MLflow tracker for the competition (see :func:`tracking_uri`).
+def make_tracker(cfg: ResolvedConfig, root: Path) -> Tracker:
+    """An MLflow tracker for the competition, in this process (see :func:`tracking_uri`)."""
+    from podium.tracking.mlflow_tracker import MlflowTracker
 
-    ``in_child=True`` returns a :class:`~podium.tracking.process.ProcessTracker` at once: a
-    child process imports MLflow and opens the store while this one goes on (close it).
+    return MlflowTracker(**_tracker_args(cfg, root))
+
+
+@contextmanager
+def open_tracker(cfg: ResolvedConfig, root: Path) -> Iterator[Tracker]:
+    """The competition's tracker for logging a run, closed on the way out.
+
+    On POSIX it is a :class:`~podium.tracking.process.ProcessTracker`, returned at once:
+    a child process imports MLflow and opens the store while this one goes on, and the
+    ``with`` block ends once the child has written everything. Elsewhere it is an
+    in-process ``MlflowTracker``.
     """
+    if os.name != "posix":  # (the child inherits a socket: POSIX only)
+        yield make_tracker(cfg, root)
+        return
+    with ProcessTracker(**_tracker_args(cfg, root)) as tracker:
+        yield tracker
+
+
+def _tracker_args(cfg: ResolvedConfig, root: Path) -> dict[str, Any]:
     comp = cfg.competition
-    kwargs = {
+    return {
         "uri": tracking_uri(cfg, root),
         "experiment": comp.tracking.experiment or comp.name,
         "root": root,
     }
-    if in_child and os.name == "posix":  # (the child inherits a socket: POSIX only)
-        from podium.tracking.process import ProcessTracker
-
-        return ProcessTracker(**kwargs)
-    from podium.tracking.mlflow_tracker import MlflowTracker
-
-    return MlflowTracker(**kwargs)

@@ -161,6 +161,7 @@ def test_podium_run_imports_neither_mlflow_nor_matplotlib_and_needs_no_main_guar
         [sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env
     )
     assert proc.returncode == 0, proc.stderr
+    assert "Warning" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out == {**out, "mlflow": False, "matplotlib": False}
     assert Path(out["submission"]).is_file()

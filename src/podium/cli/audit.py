@@ -41,11 +41,15 @@ def audit(
     Runs the pipeline on a permuted target, adversarial validation, duplicate and
     identifier checks, and CV versus a test-like holdout.
     """
+    from podium.tracking.process import warm_up
+
+    if not no_tracking:
+        warm_up()  # MLflow loads in a child process while the audit runs
     from podium.audit import adversarial_folds, run_audit
     from podium.audit.plots import audit_figures
     from podium.audit.report import log_audit, print_summary, render_html
     from podium.config import load_config
-    from podium.session import make_tracker
+    from podium.session import open_tracker
 
     root = project_root()
     try:
@@ -62,7 +66,10 @@ def audit(
         if write_fold_column is not None:
             write_fold_column.parent.mkdir(parents=True, exist_ok=True)
             adversarial_folds(res.adversarial.train_proba).to_csv(write_fold_column, index=False)
-        run_id = None if no_tracking else log_audit(make_tracker(cfg, root), res, page, figures)
+        run_id = None
+        if not no_tracking:
+            with open_tracker(cfg, root) as tracker:
+                run_id = log_audit(tracker, res, page, figures)
     except PodiumError as exc:
         fail(exc)
     print_summary(res, out)

@@ -22,6 +22,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
@@ -85,8 +86,9 @@ class ProcessTracker:
     """Log to MLflow from a child process; same arguments as ``MlflowTracker``.
 
     The constructor returns at once; :meth:`wait_ready` (called by the first forwarded
-    call) waits until the child has opened the store. Use it as a context manager, or call
-    :meth:`close`, to end the child.
+    call) waits until the child has opened the store. Runs nest in the order they are
+    opened, whichever thread opens them (the child serves one request at a time). Use it
+    as a context manager, or call :meth:`close`, to end the child.
 
     Args:
         uri: tracking URI, resolved by the caller (the child works with this process's
@@ -101,6 +103,7 @@ class ProcessTracker:
         _warm = None
         self._ready = False
         self._closed = False
+        self._lock = threading.Lock()
         self.uri = uri
         self.experiment = experiment
         setup = {
@@ -147,13 +150,14 @@ class ProcessTracker:
         self._ready = True
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        self.wait_ready()
-        try:
-            self._conn.send((method, args, kwargs))
-        except (BrokenPipeError, OSError) as exc:
-            self._closed = True
-            raise TrackingError("the tracking process died") from exc
-        return self._receive()
+        with self._lock:  # one request and its answer at a time on the socket
+            self.wait_ready()
+            try:
+                self._conn.send((method, args, kwargs))
+            except (BrokenPipeError, OSError) as exc:
+                self._closed = True
+                raise TrackingError("the tracking process died") from exc
+            return self._receive()
 
     def close(self) -> None:
         """Finish the child (it has written everything by then); safe to call twice."""
