@@ -233,3 +233,127 @@ def test_a_warmed_up_child_is_used_once_and_an_unused_one_is_stopped(uri: str) -
     proc = process._warm[0]
     process._discard_warm()  # what exit does with an unused child
     assert proc.poll() is not None and process._warm is None
+
+
+def _script(code: str, tmp_path: Path) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints one JSON line last."""
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(code))
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_a_value_the_child_cannot_unpickle_is_one_error_and_the_run_goes_on(
+    uri: str, tmp_path: Path
+) -> None:
+    # A str subclass defined in the caller's __main__ pickles by reference: the child has
+    # no such module attribute. That call fails alone; the tracker and the run go on.
+    out = _script(
+        f"""
+        import json
+        from podium.exceptions import TrackingError
+        from podium.tracking import ProcessTracker
+
+        class Note(str):
+            pass
+
+        with ProcessTracker(uri={uri!r}, experiment="e") as t:
+            with t.run("r") as run_id:
+                try:
+                    t.log_text(Note("hi"), "note.txt")
+                    error = None
+                except TrackingError as exc:
+                    error = str(exc)
+                t.log_params({{"fn": lambda: 1}})  # stringified, like MlflowTracker does
+                t.log_metrics({{"m": 1.0}})
+        print(json.dumps({{"run_id": run_id, "error": error}}))
+        """,
+        tmp_path,
+    )
+    assert out["error"].startswith("the tracking process could not read a request: ")
+    assert "\n" not in out["error"]
+    run = _client(uri).get_run(out["run_id"])
+    assert run.info.status == "FINISHED" and run.data.metrics["m"] == 1.0
+    assert run.data.params["fn"].startswith("<function")
+
+
+def test_a_value_that_cannot_be_pickled_is_refused_before_sending(uri: str) -> None:
+    import threading
+
+    with ProcessTracker(uri=uri, experiment="e") as tracker, tracker.run("r") as run_id:
+        frame = pd.DataFrame({"x": [threading.Lock()]})
+        with pytest.raises(TrackingError, match="cannot send log_frame"):
+            tracker.log_frame(frame, "locks.parquet")
+        tracker.log_metrics({"m": 1.0})
+    assert _client(uri).get_run(run_id).info.status == "FINISHED"
+
+
+def test_an_interrupted_call_breaks_the_tracker_and_the_child_ends_the_run_killed(
+    uri: str,
+) -> None:
+    # Ctrl-C between a request and its answer: the answer is never read, so the tracker
+    # must not be used again (the next answer would be the old one's).
+    tracker = ProcessTracker(uri=uri, experiment="e")
+    with pytest.raises(KeyboardInterrupt), tracker.run("r") as run_id:
+        real = tracker._conn.recv
+
+        def interrupted() -> object:
+            tracker._conn.recv = real
+            raise KeyboardInterrupt
+
+        tracker._conn.recv = interrupted
+        tracker.log_text("x", "x.txt")
+    with pytest.raises(TrackingError, match="interrupted"):
+        tracker.log_metrics({"m": 1.0})
+    tracker.close()
+    assert tracker._proc.returncode is not None
+    client = _client(uri)
+    deadline = time.time() + 60
+    while client.get_run(run_id).info.status == "RUNNING" and time.time() < deadline:
+        time.sleep(0.2)
+    assert client.get_run(run_id).info.status == "KILLED"
+
+
+def test_a_dead_child_is_one_error_and_close_reaps_it(uri: str) -> None:
+    tracker = ProcessTracker(uri=uri, experiment="e")
+    tracker.wait_ready()
+    tracker._proc.kill()
+    with pytest.raises(TrackingError, match=r"the tracking process died \(exit code -9\)"):
+        tracker.log_metrics({"m": 1.0})
+    tracker.close()
+    assert tracker._proc.returncode == -9 and tracker._conn.closed
+
+
+def test_a_store_that_does_not_open_in_time_stops_the_child(uri: str) -> None:
+    tracker = ProcessTracker(uri=uri, experiment="e")
+    with pytest.raises(TrackingError, match="did not open within 0.001 s"):
+        tracker.wait_ready(timeout=0.001)
+    assert tracker._proc.returncode is not None  # stopped, not left importing
+    tracker.close()
+
+
+def test_a_child_that_cannot_import_mlflow_says_so_in_one_line(uri: str, tmp_path: Path) -> None:
+    broken = tmp_path / "shadow" / "mlflow"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('this mlflow is broken')\n")
+    out = _script(
+        f"""
+        import json, sys
+        sys.path.insert(0, {str(broken.parent)!r})  # the child resolves modules as we do
+        from podium.exceptions import TrackingError
+        from podium.tracking import ProcessTracker
+
+        t = ProcessTracker(uri={uri!r}, experiment="e")
+        try:
+            t.wait_ready()
+            error = None
+        except TrackingError as exc:
+            error = str(exc)
+        t.close()
+        print(json.dumps({{"error": error}}))
+        """,
+        tmp_path,
+    )
+    assert out["error"] == "MLflow is not installed (this mlflow is broken) - `uv add mlflow`"

@@ -6,13 +6,24 @@ from __future__ import annotations
 import os
 import sys
 
-import podium.tracking.plots  # noqa: F401  (matplotlib, for Plot objects)
-from podium.tracking.mlflow_tracker import preload
 from podium.tracking.process import serve
 
+
+def _load() -> BaseException | None:
+    """Import MLflow (quietly) and matplotlib while the parent sends its setup; a failure
+    is returned, for the parent to report in one line."""
+    try:
+        import podium.tracking.plots  # noqa: F401  (matplotlib, for Plot objects)
+        from podium.tracking.mlflow_tracker import preload
+
+        preload()
+    except Exception as exc:
+        return exc
+    return None
+
+
 if __name__ == "__main__":
-    preload()  # MLflow, quietly, while the parent sends its setup
-    serve(int(sys.argv[1]))
+    serve(int(sys.argv[1]), failure=_load())
     # Everything is written and answered: skip tearing down MLflow's ~100k objects.
     sys.stdout.flush()
     sys.stderr.flush()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from podium.exceptions import TrackingError
+from podium.tracking.base import _close_figure, flatten_params
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -38,21 +40,25 @@ if TYPE_CHECKING:
 __all__ = ["ProcessTracker", "serve", "warm_up"]
 
 _READY_TIMEOUT = 600.0  # seconds; opening a remote store retries for a while
-
+_CLOSE_TIMEOUT = 120.0  # seconds for the child to finish its last writes
 
 _warm: tuple[subprocess.Popen[bytes], Connection] | None = None
+_warm_lock = threading.Lock()
 
 
 def _spawn() -> tuple[subprocess.Popen[bytes], Connection]:
     """Start a child; it imports MLflow and matplotlib, then waits for its setup."""
     from multiprocessing.connection import Connection
 
+    # The child resolves modules as this process does (a script may have extended sys.path).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     ours, theirs = socket.socketpair()
     with ours, theirs:
         proc = subprocess.Popen(
             [sys.executable, "-m", "podium.tracking._child", str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
+            env=env,
             start_new_session=True,  # Ctrl-C reaches the parent, which ends the runs
         )
         return proc, Connection(os.dup(ours.fileno()))
@@ -63,23 +69,43 @@ def warm_up() -> None:
 
     A command that will log a run calls this first: the child imports MLflow and
     matplotlib while the command imports pandas and scikit-learn and reads the data. An
-    unused child exits when this process does.
+    unused child is stopped when this process exits.
     """
     global _warm
-    if _warm is None and os.name == "posix":
-        _warm = _spawn()
-        atexit.register(_discard_warm)
+    with _warm_lock:
+        if _warm is None and os.name == "posix":
+            _warm = _spawn()
+            atexit.register(_discard_warm)
+
+
+def _take_warm() -> tuple[subprocess.Popen[bytes], Connection]:
+    global _warm
+    with _warm_lock:
+        taken, _warm = _warm, None
+    if taken is not None and taken[0].poll() is None:
+        return taken
+    return _spawn()
 
 
 def _discard_warm() -> None:
     """At exit: stop a warmed-up child that was never used (it holds no run)."""
     global _warm
-    if _warm is not None:
-        proc, conn = _warm
-        _warm = None
+    with _warm_lock:
+        taken, _warm = _warm, None
+    if taken is not None:
+        _stop(*taken)
+
+
+def _stop(proc: subprocess.Popen[bytes], conn: Connection, grace: float = 0.0) -> None:
+    """Close our end, give the child ``grace`` seconds to finish (it ends open runs when it
+    sees the socket close), then kill it; always reaped."""
+    with suppress(OSError):
         conn.close()
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace)
+    if proc.poll() is None:
         proc.kill()
-        proc.wait()
+    proc.wait()
 
 
 class ProcessTracker:
@@ -90,42 +116,74 @@ class ProcessTracker:
     opened, whichever thread opens them (the child serves one request at a time). Use it
     as a context manager, or call :meth:`close`, to end the child.
 
+    If a call is interrupted (Ctrl-C) or the socket fails, the tracker is broken: it
+    closes its end, the child ends the open runs as ``KILLED``, and later calls raise
+    :class:`~podium.exceptions.TrackingError`.
+
     Args:
         uri: tracking URI, resolved by the caller (the child works with this process's
-            environment as it is at this call).
+            environment and working folder as they are at this call).
         experiment: experiment name.
         root: project root (for ``MlflowTracker``'s defaults).
     """
 
     def __init__(self, *, uri: str, experiment: str, root: Path | None = None) -> None:
-        global _warm
-        self._proc, self._conn = _warm or _spawn()
-        _warm = None
+        self._proc, self._conn = _take_warm()
         self._ready = False
+        self._broken: str | None = None  # why the socket can no longer be used
         self._closed = False
         self._lock = threading.Lock()
         self.uri = uri
         self.experiment = experiment
         setup = {
             "environ": dict(os.environ),
+            "cwd": os.getcwd(),
             "argv": list(sys.argv),
             "tracker": {"uri": uri, "experiment": experiment, "root": root},
         }
-        try:
-            self._conn.send(setup)
-        except OSError as exc:
-            self._closed = True
-            raise TrackingError("the tracking process died before it was used") from exc
+        with self._lock:
+            self._exchange(pickle.dumps(setup), reply=False)
 
     # -- plumbing -------------------------------------------------------------------------
+
+    def _break(self, why: str) -> TrackingError:
+        """Give up on the socket: the child sees it close and ends its runs ``KILLED``."""
+        if self._broken is None:
+            self._broken = why
+            with suppress(OSError):
+                self._conn.close()
+        return TrackingError(why)
+
+    def _died(self) -> TrackingError:
+        return self._break(f"the tracking process died (exit code {self._exit_code()})")
+
+    def _exit_code(self) -> int | None:
+        with suppress(subprocess.TimeoutExpired):
+            return self._proc.wait(timeout=5)
+        return None
+
+    def _exchange(self, request: bytes, *, reply: bool = True) -> Any:
+        """Send a pickled request and read its answer; anything that interrupts the pair
+        (Ctrl-C, a dead child) breaks the tracker, so requests and answers never slip."""
+        if self._broken is not None:
+            raise TrackingError(self._broken)
+        try:
+            self._conn.send_bytes(request)
+        except OSError as exc:
+            raise self._died() from exc
+        except BaseException:
+            self._break("a call to the tracking process was interrupted")
+            raise
+        return self._receive() if reply else None
 
     def _receive(self) -> Any:
         try:
             status, value = self._conn.recv()
         except (EOFError, OSError) as exc:
-            self._closed = True
-            code = self._proc.poll()
-            raise TrackingError(f"the tracking process died (exit code {code})") from exc
+            raise self._died() from exc
+        except BaseException:
+            self._break("a call to the tracking process was interrupted")
+            raise
         if status == "error":
             raise TrackingError(value)
         return value
@@ -134,45 +192,60 @@ class ProcessTracker:
         """Wait until the child has opened the store.
 
         Raises:
-            TrackingError: the store could not be opened (the child's one-line message).
+            TrackingError: the store could not be opened (the child's one-line message),
+                or not within ``timeout`` seconds (the child is stopped).
         """
         if self._ready:
             return
-        if self._closed:
-            raise TrackingError("the tracking process is closed")
-        if not self._conn.poll(timeout):
-            raise TrackingError(f"the tracking store did not open within {timeout:.0f} s")
+        if self._broken is not None:
+            raise TrackingError(self._broken)
+        try:
+            opened = self._conn.poll(timeout)
+        except BaseException:
+            self._break("waiting for the tracking store was interrupted")
+            raise
+        if not opened:
+            error = self._break(f"the tracking store did not open within {timeout:g} s")
+            _stop(self._proc, self._conn)
+            raise error
         try:
             self._receive()
-        except TrackingError:
-            self.close()
-            raise
+        except TrackingError as exc:
+            raise self._break(str(exc)) from exc
         self._ready = True
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            request = pickle.dumps((method, args, kwargs))
+        except Exception as exc:
+            raise TrackingError(f"cannot send {method} to the tracking process: {exc}") from exc
         with self._lock:  # one request and its answer at a time on the socket
             self.wait_ready()
-            try:
-                self._conn.send((method, args, kwargs))
-            except (BrokenPipeError, OSError) as exc:
-                self._closed = True
-                raise TrackingError("the tracking process died") from exc
-            return self._receive()
+            return self._exchange(request)
 
     def close(self) -> None:
-        """Finish the child (it has written everything by then); safe to call twice."""
+        """Let the child finish its writes and exit; safe to call twice.
+
+        A child that has not opened the store yet holds no run: it is stopped at once.
+        """
         if self._closed:
             return
         self._closed = True
-        with suppress(BrokenPipeError, OSError, EOFError):
-            self._conn.send(("close", (), {}))
-            self._conn.recv()  # the child has written everything
-        try:
-            self._proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a hung store
-            self._proc.kill()
-            self._proc.wait()
-        self._conn.close()
+        with self._lock:
+            if not self._ready:
+                _stop(self._proc, self._conn)
+                return
+            if self._broken is None:
+                try:
+                    self._conn.send_bytes(pickle.dumps(("close", (), {})))
+                    if self._conn.poll(_CLOSE_TIMEOUT):
+                        self._conn.recv()  # the child has written everything
+                except (EOFError, OSError):
+                    pass
+                except BaseException:
+                    _stop(self._proc, self._conn)
+                    raise
+            _stop(self._proc, self._conn, grace=_CLOSE_TIMEOUT)
 
     def __enter__(self) -> ProcessTracker:
         return self
@@ -192,8 +265,13 @@ class ProcessTracker:
         batch: bool = False,
     ) -> AbstractContextManager[str]:
         """Open a run in the child and yield its id; see ``Tracker.run``."""
-        options = {"nested": nested, "tags": dict(tags or {}), "start_time": start_time}
-        return self._run(name, {**options, "batch": batch})
+        options = {
+            "nested": nested,
+            "tags": {str(k): str(v) for k, v in (tags or {}).items()},
+            "start_time": start_time,
+            "batch": batch,
+        }
+        return self._run(name, options)
 
     @contextmanager
     def _run(self, name: str, options: dict[str, Any]) -> Iterator[str]:
@@ -201,20 +279,26 @@ class ProcessTracker:
         try:
             yield run_id
         except BaseException as exc:
-            message = (str(exc).splitlines() or [""])[0][:500]
-            with suppress(TrackingError):
-                self._call("exit", type(exc).__name__, message)
+            if self._broken is None:  # (a broken tracker's child ends the run KILLED)
+                message = (str(exc).splitlines() or [""])[0][:500]
+                kind = "KeyboardInterrupt" if isinstance(exc, KeyboardInterrupt) else None
+                with suppress(TrackingError):
+                    self._call("exit", kind or type(exc).__name__, message)
             raise
         self._call("exit", None, None)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        self._call("log_params", dict(params))
+        self._call("log_params", flatten_params(params))
 
     def log_metrics(self, metrics: Mapping[str, float], *, step: int | None = None) -> None:
-        self._call("log_metrics", dict(metrics), step=step)
+        try:
+            values = {str(k): float(v) for k, v in metrics.items()}
+        except (TypeError, ValueError) as exc:
+            raise TrackingError(f"metric values must be numbers: {dict(metrics)!r}") from exc
+        self._call("log_metrics", values, step=step)
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
-        self._call("set_tags", dict(tags))
+        self._call("set_tags", {str(k): str(v) for k, v in tags.items()})
 
     def log_artifact(self, path: Path, *, artifact_path: str | None = None) -> None:
         self._call("log_artifact", Path(path).resolve(), artifact_path=artifact_path)
@@ -227,7 +311,10 @@ class ProcessTracker:
 
     def log_figure(self, fig: Any, name: str) -> None:
         """``fig``: a :class:`~podium.tracking.base.Plot` (drawn in the child) or a figure."""
-        self._call("log_figure", fig, name)
+        try:
+            self._call("log_figure", fig, name)
+        finally:
+            _close_figure(fig)
 
 
 # -- the child ------------------------------------------------------------------------------
@@ -241,46 +328,71 @@ def _failure(type_name: str, message: str) -> BaseException:
     return cls(message) if message else cls()
 
 
-def serve(fd: int) -> None:
+def serve(fd: int, failure: BaseException | None = None) -> None:
     """The child's main: open the tracker, then answer ``(method, args, kwargs)`` requests
-    on the connection ``fd`` until the parent says ``close`` or goes away."""
+    on the connection ``fd`` until the parent says ``close`` or goes away.
+
+    ``failure``: the child could not import what it needs; the parent is told so, in one
+    line, when it asks for the store.
+    """
     from multiprocessing.connection import Connection
 
     conn = Connection(fd)
+    runs: list[AbstractContextManager[str]] = []
     try:
-        setup = conn.recv()
-    except (EOFError, OSError):  # warmed up, never used: the parent has gone
-        return
-    os.environ.clear()
-    os.environ.update(setup["environ"])
-    sys.argv = setup["argv"]  # MLflow's source tags name the parent's command
-    try:
+        setup = pickle.loads(conn.recv_bytes())
+        os.environ.clear()
+        os.environ.update(setup["environ"])
+        os.chdir(setup["cwd"])
+        sys.argv = setup["argv"]  # MLflow's source tags name the parent's command
+        if failure is not None:
+            raise failure
         from podium.tracking.mlflow_tracker import MlflowTracker
 
         tracker = MlflowTracker(**setup["tracker"])
-    except Exception as exc:
-        conn.send(("error", _one_line(exc)))
+    except (EOFError, OSError):  # warmed up, never used: the parent has gone
         return
-    conn.send(("ready", None))
-    runs: list[AbstractContextManager[str]] = []
+    except Exception as exc:
+        with suppress(OSError):
+            conn.send(("error", _one_line(exc, "open the tracking store")))
+        return
     try:
+        conn.send(("ready", None))
         while True:
+            message = conn.recv_bytes()
             try:
-                method, args, kwargs = conn.recv()
-            except (EOFError, OSError):  # the parent died: end what it had open
-                while runs:
-                    with suppress(BaseException):
-                        runs.pop().__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
-                return
+                method, args, kwargs = pickle.loads(message)
+            except Exception as exc:
+                conn.send(("error", _one_line(exc, "read a request")))
+                continue
             if method == "close":
+                _end_all(runs)
                 conn.send(("ok", None))
                 return
             try:
-                conn.send(("ok", _answer(tracker, runs, method, args, kwargs)))
+                answer = _answer(tracker, runs, method, args, kwargs)
             except Exception as exc:
-                conn.send(("error", _one_line(exc)))
+                conn.send(("error", _one_line(exc, _action(method, args))))
+            else:
+                conn.send(("ok", answer))
+    except (EOFError, OSError):  # the parent died or gave up on us: end what it had open
+        _end_all(runs)
     finally:
-        conn.close()
+        with suppress(OSError):
+            conn.close()
+
+
+def _end_all(runs: list[AbstractContextManager[str]]) -> None:
+    """End the runs still open, innermost first, as ``KILLED``."""
+    while runs:
+        with suppress(BaseException):
+            runs.pop().__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
+
+
+def _action(method: str, args: tuple[Any, ...]) -> str:
+    names = [a for a in args if isinstance(a, str | Path)]
+    what = method.replace("_", " ")
+    return f"{what} {str(names[-1])!r}" if names else what
 
 
 def _answer(
@@ -312,18 +424,13 @@ def _answer(
 
 
 _FORWARDED = {
-    "log_params",
-    "log_metrics",
-    "set_tags",
-    "log_artifact",
-    "log_text",
-    "log_frame",
-    "log_figure",
-}
+    "log_params", "log_metrics", "set_tags", "log_artifact", "log_text", "log_frame", "log_figure",
+}  # fmt: skip
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException, action: str) -> str:
     if isinstance(exc, TrackingError):
         return str(exc)
     first = (str(exc).strip().splitlines() or [""])[0]
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return f"the tracking process could not {action}: {detail}"
