@@ -360,3 +360,15 @@ def test_tracker_calls_leave_the_warning_filters_alone(tracker: MlflowTracker) -
         stop.set()
         watcher.join()
     assert same and all(same)
+
+
+def test_a_batch_run_whose_held_values_are_refused_ends_failed(
+    tracker: MlflowTracker, client
+) -> None:
+    with pytest.raises(TrackingError, match="Duplicate parameter keys"):
+        with tracker.run("dup", batch=True) as run_id:
+            tracker.log_params({"a": 1})
+            tracker.log_params({"a": 2})  # refused only when the batch is written
+    run = client.get_run(run_id)
+    assert run.info.status == "FAILED"
+    assert "Duplicate parameter keys" in run.data.tags["podium.error"]

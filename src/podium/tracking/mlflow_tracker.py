@@ -232,9 +232,15 @@ class MlflowTracker:
                 self._client.set_terminated(run_id, status=status)
             raise
         else:
-            with _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT if parent else None):
-                self._flush(run_id)
-                self._client.set_terminated(run_id, status="FINISHED")
+            try:
+                with _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT if parent else None):
+                    self._flush(run_id)
+                    self._client.set_terminated(run_id, status="FINISHED")
+            except TrackingError as exc:  # the held values were refused: not a finished run
+                with suppress(Exception), _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT):
+                    self._client.set_tag(run_id, "podium.error", str(exc)[:500])
+                    self._client.set_terminated(run_id, status="FAILED")
+                raise
         finally:
             self._held.pop(run_id, None)
             stack.remove(run_id)
