@@ -372,3 +372,41 @@ def test_a_batch_run_whose_held_values_are_refused_ends_failed(
     run = client.get_run(run_id)
     assert run.info.status == "FAILED"
     assert "Duplicate parameter keys" in run.data.tags["podium.error"]
+
+
+def test_a_plot_logged_to_two_runs_is_drawn_once(
+    tracker: MlflowTracker, client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    from podium.tracking import Plot, plots
+
+    calls: list[int] = []
+    real = plots.feature_importance_figure
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plots, "feature_importance_figure", counted)
+    importances = pd.Series([3.0, 1.0, 2.0], index=["a", "b", "c"])
+
+    def received() -> Plot:  # a copy, as the tracking child receives each request
+        return pickle.loads(pickle.dumps(Plot("feature_importance_figure", importances)))
+
+    with tracker.run("parent") as parent:
+        with tracker.run("model", nested=True) as child:
+            tracker.log_figure(received(), "feature_importance.png")
+        tracker.log_figure(received(), "feature_importance")
+    assert len(calls) == 1
+    doubled = importances * 2
+    with tracker.run("in-process"):  # the runner's own two Plot objects over one Series
+        tracker.log_figure(Plot("feature_importance_figure", doubled), "a.png")
+        tracker.log_figure(Plot("feature_importance_figure", doubled), "b.png")
+    assert len(calls) == 2
+    pngs = [
+        Path(client.download_artifacts(run, "feature_importance.png", str(tmp_path / run)))
+        for run in (child, parent)
+    ]
+    assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert pngs[0].read_bytes() == pngs[1].read_bytes()

@@ -27,7 +27,6 @@ __all__ = [
     "Tracker",
     "NullTracker",
     "Plot",
-    "drawn",
     "RunSummary",
     "flatten_params",
     "default_tracking_uri",
@@ -124,10 +123,13 @@ class Plot:
 
         return getattr(plots, self.kind)(*self.args)
 
+    def png(self) -> bytes:
+        """The figure as png bytes (100 dpi, as trackers store figures)."""
+        import io
 
-def drawn(fig: Any) -> Any:
-    """``fig`` itself, or the figure a :class:`Plot` draws."""
-    return fig.draw() if isinstance(fig, Plot) else fig
+        buffer = io.BytesIO()
+        self.draw().savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,15 @@ ignored (see :func:`_quiet_warnings`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import pickle
 import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -24,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 from podium.exceptions import TrackingError
 from podium.stores import redact, sqlite_path
 from podium.tracking.base import (
+    Plot,
     RunSummary,
     _close_figure,
     check_reachable,
     default_tracking_uri,
-    drawn,
     flatten_params,
     resolve_tracking_uri,
 )
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["MlflowTracker", "default_tracking_uri", "preload"]
+
+_PNGS_KEPT = 4  # drawn plots kept for logging again
 
 _QUIET_LOGGERS = ("mlflow", "alembic", "alembic.runtime.migration", "sqlalchemy")
 _QUIET_ENV = {"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
@@ -145,6 +149,7 @@ class MlflowTracker:
         self.experiment = experiment
         self._stacks: dict[int, list[str]] = {}
         self._held: dict[str, dict[str, list[Any]]] = {}
+        self._pngs: dict[bytes, bytes] = {}
         self._owner = threading.get_ident()
         with _calling(self.uri, "open the tracking store"):
             from mlflow import MlflowClient
@@ -326,28 +331,48 @@ class MlflowTracker:
 
     def log_frame(self, df: pd.DataFrame, name: str) -> None:
         """Store ``df`` as a parquet artifact (``.parquet`` is appended if missing)."""
-        run_id = self._current()
         if not name.endswith(".parquet"):
             name += ".parquet"
+        self._log_file(name, df.to_parquet)
+
+    def _log_file(self, name: str, write: Callable[[Path], object]) -> None:
+        """Log the file ``write(path)`` makes as the artifact ``name`` (``folder/file``)."""
+        run_id = self._current()
         folder, _, filename = name.rpartition("/")
         with TemporaryDirectory(prefix="podium-") as tmp:
             local = Path(tmp) / filename
-            df.to_parquet(local)
+            write(local)
             with _calling(self.uri, f"log {name!r}"):
                 self._client.log_artifact(run_id, str(local), folder or None)
 
     def log_figure(self, fig: Any, name: str) -> None:
-        """Store a matplotlib figure (or a :class:`~podium.tracking.base.Plot`, drawn now)
-        as a png artifact and close it."""
+        """Store a matplotlib figure, or a :class:`~podium.tracking.base.Plot`, as a png
+        artifact and close the figure. A plot logged again (the best model's importance
+        figure on the parent run) is drawn once."""
+        if "." not in name.rpartition("/")[2]:
+            name += ".png"
+        if isinstance(fig, Plot):
+            self._current()  # no open run: say so before drawing
+            png = self._png(fig)
+            self._log_file(name, lambda path: path.write_bytes(png))
+            return
         try:
             run_id = self._current()
-            fig = drawn(fig)
-            if "." not in name.rpartition("/")[2]:
-                name += ".png"
             with _calling(self.uri, f"log figure {name!r}"):
                 self._client.log_figure(run_id, fig, name, save_kwargs={"dpi": 100})
         finally:
             _close_figure(fig)
+
+    def _png(self, plot: Plot) -> bytes:
+        """``plot`` drawn as png bytes; the last few are kept, keyed by the pickled plot
+        (equal for two plots over the same objects, and for two copies received by the
+        tracking child)."""
+        key = hashlib.sha256(pickle.dumps(plot)).digest()
+        if key not in self._pngs:
+            while len(self._pngs) >= _PNGS_KEPT:
+                self._pngs.pop(next(iter(self._pngs)))
+            self._pngs[key] = plot.png()
+        return self._pngs[key]
 
     def list_runs(self, *, parent_only: bool = True, max_results: int = 100) -> list[RunSummary]:
         """Return the experiment's runs, newest first (top-level runs only by default)."""
