@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,8 @@ from podium.ensemble import EnsembleResult, blend, stack
 from podium.exceptions import ConfigError
 from podium.metrics import get_metric
 from podium.models import make_model
-from podium.session import git_commit, make_tracker
+from podium.outputs import check_output, unique_run_name
+from podium.session import git_commit, make_tracker, run_inputs
 from podium.submission import build_submission, validate_submission, write_submission
 from podium.tracking.base import RunSummary
 
@@ -122,6 +122,8 @@ def blend_runs(
         greater_is_better=metric.greater_is_better,
     )
     data = load_data(comp, resolve_data_dir(comp, cfg.competition_dir, data_dir))
+    if output is not None:
+        check_output(Path(output), **run_inputs(cfg, data.data_dir))
     y, classes = encode_target(data.y, comp.task)
     oofs: dict[str, np.ndarray] = {}
     tests: dict[str, np.ndarray] = {}
@@ -149,8 +151,7 @@ def blend_runs(
         classes=classes,
     )  # fmt: skip
     validate_submission(frame, data.sample, spec=comp.submission, classes=classes)
-    stamp = datetime.fromtimestamp(started, UTC).strftime("%Y%m%d-%H%M%S")
-    run_name = f"blend-{method}-{stamp}"
+    run_name = unique_run_name(f"blend-{method}", started)
     target = Path(output) if output else cfg.competition_dir / "submissions" / f"{run_name}.csv"
     tags = {
         "podium.competition": comp.name,

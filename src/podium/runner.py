@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,15 @@ from podium.engine import (
     run_models,
 )
 from podium.ensemble import apply_ensemble
-from podium.session import git_commit, make_tracker, open_tracker, plan_run, tracking_uri
+from podium.outputs import check_output, unique_run_name
+from podium.session import (
+    git_commit,
+    make_tracker,
+    open_tracker,
+    plan_run,
+    run_inputs,
+    tracking_uri,
+)
 from podium.submission import build_submission, validate_submission, write_submission
 from podium.tracking.base import Plot, Tracker, check_reachable
 from podium.tracking.process import ProcessTracker
@@ -99,9 +106,9 @@ def run_competition(
     # Opening the store (importing MLflow, migrating a new database) takes seconds: a child
     # process does it while the models train (see podium.tracking.process). Nothing is
     # logged until training has succeeded, so a failed run leaves no half-written run.
-    stamp = datetime.fromtimestamp(started, UTC).strftime("%Y%m%d-%H%M%S")
-    run_name = f"{cfg.pipeline_name}-{stamp}"
+    run_name = unique_run_name(cfg.pipeline_name, started)
     target = Path(output) if output else cfg.competition_dir / "submissions" / f"{run_name}.csv"
+    check_output(target, **run_inputs(cfg, plan.data.data_dir))
     with ExitStack() as stack:
         if tracker is None:
             check_reachable(tracking_uri(cfg, root))  # a bad store fails now, not after training

@@ -21,7 +21,14 @@ from podium.registry import Registry
 from podium.tracking.base import Tracker, resolve_tracking_uri
 from podium.tracking.process import ProcessTracker
 
-__all__ = ["competition_registry", "git_commit", "make_tracker", "open_tracker", "plan_run"]
+__all__ = [
+    "competition_registry",
+    "git_commit",
+    "make_tracker",
+    "open_tracker",
+    "plan_run",
+    "run_inputs",
+]
 
 
 def git_commit(root: Path) -> str:
@@ -61,6 +68,17 @@ def plan_run(
         cfg.competition, resolve_data_dir(cfg.competition, cfg.competition_dir, data_dir)
     )
     return prepare(cfg, data, registry)
+
+
+def run_inputs(cfg: ResolvedConfig, data_dir: Path) -> dict[str, list[Path]]:
+    """What a run reads, for :func:`podium.outputs.check_output`: the data, config and
+    plug-in files, and the data folder (nothing is ever written inside it)."""
+    spec = cfg.competition.data
+    files = [data_dir / spec.train, data_dir / spec.test, data_dir / spec.sample_submission]
+    files += [cfg.competition_file, cfg.pipeline_file]
+    if cfg.competition.plugins:
+        files.append(cfg.competition_dir / cfg.competition.plugins)
+    return {"inputs": files, "input_dirs": [data_dir]}
 
 
 def competition_registry(cfg: ResolvedConfig) -> Registry:

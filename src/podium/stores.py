@@ -11,11 +11,12 @@ import re
 import socket
 import sqlite3
 import threading
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-__all__ = ["redact", "sqlite_path", "store_problem", "tcp_problem"]
+__all__ = ["creation_lock", "redact", "sqlite_path", "store_problem", "tcp_problem"]
 
 SERVER_PORTS = {
     "http": 80,
@@ -30,6 +31,29 @@ SERVER_PORTS = {
 def redact(url: str) -> str:
     """Hide the password of ``scheme://user:password@host`` URLs."""
     return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+
+
+@contextmanager
+def creation_lock(url: str) -> Iterator[None]:
+    """Hold an exclusive lock while a SQLite store is opened (and so, on first use,
+    created and migrated): two processes opening one new database would otherwise race
+    on its tables (``table latest_metrics already exists``, ``UNIQUE constraint failed:
+    alembic_version``). The lock is a file ``<db>.lock`` beside the database, held with
+    ``flock`` (released by the kernel if the process dies). Server databases (PostgreSQL)
+    do their own locking: nothing is held for them."""
+    db = sqlite_path(url)
+    if db is None or os.name != "posix":
+        yield
+        return
+    import fcntl
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(db.with_name(db.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +9,7 @@ import pandas as pd
 
 from podium.config import SubmissionSpec
 from podium.exceptions import SubmissionError
+from podium.outputs import atomic_write
 
 __all__ = ["build_submission", "validate_submission", "write_submission"]
 
@@ -99,15 +98,5 @@ def validate_submission(
 
 
 def write_submission(frame: pd.DataFrame, path: Path) -> Path:
-    """Write ``frame`` as CSV atomically: a temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            frame.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``frame`` as CSV atomically (see :func:`podium.outputs.atomic_write`)."""
+    return atomic_write(path, lambda fh: frame.to_csv(fh, index=False, lineterminator="\n"))

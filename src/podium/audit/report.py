@@ -10,6 +10,7 @@ import base64
 import html
 import json
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from podium.audit import AuditResult
 from podium.audit.duplicates import ID_AUC, TE_RHO
 from podium.audit.holdout import N_STD
 from podium.audit.plots import audit_figures
+from podium.outputs import unique_run_name
 from podium.tracking.base import Tracker
 
 __all__ = ["render_html", "print_summary", "log_audit", "summary_dict"]
@@ -160,7 +162,7 @@ def print_summary(res: AuditResult, console: Any) -> None:
 
 def log_audit(tracker: Tracker, res: AuditResult, page: str, figures: dict[str, bytes]) -> str:
     """Log the audit as a run ``audit-<stamp>`` tagged ``podium.audit=1``; return its id."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    run_name = unique_run_name("audit", time.time())
     tags = {
         "podium.audit": "1",
         "podium.competition": res.competition,
@@ -178,7 +180,7 @@ def log_audit(tracker: Tracker, res: AuditResult, page: str, figures: dict[str, 
     }
     if res.holdout.applicable:
         metrics["audit.holdout"] = res.holdout.holdout
-    with tracker.run(f"audit-{stamp}", tags=tags) as run_id, tempfile.TemporaryDirectory() as tmp:
+    with tracker.run(run_name, tags=tags) as run_id, tempfile.TemporaryDirectory() as tmp:
         tracker.log_metrics({k: float(v) for k, v in metrics.items() if v == v})
         tracker.log_text(page, "audit.html")
         tracker.log_text(json.dumps(summary_dict(res), indent=2, default=float), "audit.json")

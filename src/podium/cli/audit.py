@@ -49,23 +49,27 @@ def audit(
     from podium.audit.plots import audit_figures
     from podium.audit.report import log_audit, print_summary, render_html
     from podium.config import load_config
-    from podium.session import open_tracker
+    from podium.data import resolve_data_dir
+    from podium.outputs import atomic_write, check_output
+    from podium.session import open_tracker, run_inputs
 
     root = project_root()
     try:
+        cfg = load_config(competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()))
+        inputs = run_inputs(cfg, resolve_data_dir(cfg.competition, cfg.competition_dir, data_dir))
+        target = check_output(output or cfg.competition_dir / "audit.html", **inputs)
+        if write_fold_column is not None:
+            check_output(write_fold_column, option="--write-fold-column", **inputs)
         res = run_audit(
             competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()),
             data_dir=data_dir, on_step=lambda s: err.print(f"audit: {s} ..."),
         )  # fmt: skip
-        cfg = load_config(competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()))
         figures = audit_figures(res)
         page = render_html(res, figures)
-        target = output or cfg.competition_dir / "audit.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page, encoding="utf-8")
+        atomic_write(target, lambda fh: fh.write(page))
         if write_fold_column is not None:
-            write_fold_column.parent.mkdir(parents=True, exist_ok=True)
-            adversarial_folds(res.adversarial.train_proba).to_csv(write_fold_column, index=False)
+            folds = adversarial_folds(res.adversarial.train_proba)
+            atomic_write(write_fold_column, lambda fh: folds.to_csv(fh, index=False))
         run_id = None
         if not no_tracking:
             with open_tracker(cfg, root) as tracker:

@@ -7,6 +7,7 @@ declares stages and models, reusable across competitions. Unknown keys are error
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 TASKS = ("binary", "multiclass", "regression")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 CV_SCHEMES = (
     "kfold",
     "stratified_kfold",
@@ -148,6 +150,18 @@ class CompetitionConfig(_Strict):
     plugins: str | None = None
     """A Python file, relative to the competition folder, whose ``register(registry)`` adds
     stages and models (e.g. ``features.py``); see :func:`podium.plugins.load_plugins`."""
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_folder_name(cls, v: str) -> str:
+        # The name becomes a folder (the feature cache, $PODIUM_DATA_DIR/<name>): one
+        # plain path component, so no name can reach outside those folders.
+        if not _NAME.fullmatch(v) or v in (".", ".."):
+            raise ValueError(
+                f"must be a plain folder name (letters, digits, '_', '-', '.'; no '/' or "
+                f"'..'), got {v!r}"
+            )
+        return v
 
     @field_validator("plugins")
     @classmethod

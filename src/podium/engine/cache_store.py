@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 FORMAT = 1
 META = "meta.json"
+_KEY = re.compile(r"[0-9a-f]{32}")
 _READ_ERRORS = (OSError, ValueError, KeyError, TypeError, pa.ArrowException)
 
 
@@ -173,24 +175,56 @@ class CacheUsage:
     bytes: int
 
 
-def _usage(folder: Path) -> CacheUsage:
-    entries = sum(1 for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
-    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-    return CacheUsage(folder.name, folder, entries, size)
+def _is_entry(d: Path) -> bool:
+    """A folder podium wrote: a 32-hex key holding ``meta.json``, or one of our temporary
+    (``.tmp-``) or trash (``.trash-``) folders. Nothing else is ever deleted."""
+    if not d.is_dir() or d.is_symlink():
+        return False
+    if d.name.startswith((".tmp-", ".trash-")):
+        return True
+    return _KEY.fullmatch(d.name) is not None and (d / META).is_file()
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return [d for d in folder.iterdir() if _is_entry(d)]
+    except OSError:
+        return []
+
+
+def _usage(folder: Path, entries: list[Path]) -> CacheUsage:
+    size = sum(f.stat().st_size for d in entries for f in d.rglob("*") if f.is_file())
+    n = sum(1 for d in entries if not d.name.startswith("."))
+    return CacheUsage(folder.name, folder, n, size)
 
 
 def usage(root: Path) -> list[CacheUsage]:
-    """Every competition folder under the cache root, by name."""
+    """Every competition folder under the cache root that holds podium entries, by name
+    (folders of anything else are not ours and are not listed)."""
     if not root.is_dir():
         return []
-    return [_usage(d) for d in sorted(root.iterdir()) if d.is_dir()]
+    found = []
+    for d in sorted(root.iterdir()):
+        if d.is_dir() and not d.is_symlink():
+            entries = _entries(d)
+            if entries:
+                found.append(_usage(d, entries))
+    return found
 
 
 def clear_cache(root: Path, competition: str | None = None) -> list[CacheUsage]:
-    """Delete one competition's cache folder, or all of them; returns what was removed."""
+    """Delete podium's entries of one competition's cache folder, or of all of them;
+    returns what was removed. Only entries podium wrote are removed (see
+    :func:`_is_entry`); any other file or folder under the cache root stays, and a
+    competition folder is removed only once it is empty."""
     found = usage(root)
     if competition is not None:
         found = [u for u in found if u.competition == competition]
     for u in found:
-        shutil.rmtree(u.path, ignore_errors=True)
+        for d in _entries(u.path):
+            shutil.rmtree(d, ignore_errors=True)
+        try:
+            u.path.rmdir()  # only if nothing else is left in it
+        except OSError:
+            pass
     return found

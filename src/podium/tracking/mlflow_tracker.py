@@ -24,7 +24,7 @@ from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
 
 from podium.exceptions import TrackingError
-from podium.stores import redact, sqlite_path
+from podium.stores import creation_lock, redact, sqlite_path
 from podium.tracking.base import (
     Plot,
     RunSummary,
@@ -151,7 +151,7 @@ class MlflowTracker:
         self._held: dict[str, dict[str, list[Any]]] = {}
         self._pngs: dict[bytes, bytes] = {}
         self._owner = threading.get_ident()
-        with _calling(self.uri, "open the tracking store"):
+        with _calling(self.uri, "open the tracking store"), creation_lock(self.uri):
             from mlflow import MlflowClient
             from mlflow.tracking.context.registry import resolve_tags
 

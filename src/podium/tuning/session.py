@@ -11,12 +11,12 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from podium.outputs import unique_run_name
 from podium.stores import redact
 from podium.tracking.base import NullTracker, Tracker
 from podium.tuning.best import BestParams, save_best
@@ -185,8 +185,8 @@ def tune(
         tracker = functools.partial(_mlflow_tracker, comp.tracking.uri, experiment, args.root)
     trk = tracker()
     deadline = start + timeout if timeout is not None else None
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    with trk.run(f"tune-{setup.model}-{stamp}", tags=_tags(setup, name, url)) as run_id:
+    run_name = unique_run_name(f"tune-{setup.model}", time.time())
+    with trk.run(run_name, tags=_tags(setup, name, url)) as run_id:
         if on_start is not None:
             on_start(setup, opened, url)
         trk.log_params(

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from podium.exceptions import PodiumError, did_you_mean
-from podium.stores import redact, store_problem
+from podium.stores import creation_lock, redact, store_problem
 
 if TYPE_CHECKING:
     import optuna
@@ -111,7 +111,7 @@ def open_storage(
     if heartbeat_interval is not None and grace_period is None:
         grace_period = 4 * heartbeat_interval
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), creation_lock(url):
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             return optuna.storages.RDBStorage(
                 url,
