@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from podium.config import ModelSpec, ResolvedConfig, StageSpec
+from podium.engine.select import resolve_columns
 from podium.exceptions import ConfigError
 from podium.features import FEATURE_STAGES
 from podium.models import MODEL_ADAPTERS
@@ -42,11 +44,33 @@ def _make_stage(spec: StageSpec, registry: Registry, where: str, cfg: ResolvedCo
         raise ConfigError(f"{cfg.source_of(where)}: {where}.params: {exc}") from None
 
 
+def _with_kinds(
+    spec: StageSpec, kinds: Mapping[str, str] | None, where: str, cfg: ResolvedConfig
+) -> StageSpec:
+    """``spec`` with its kind selectors (``columns: {kind: ...}``) resolved to columns."""
+    try:
+        params = resolve_columns(spec.params, kinds, where)
+    except ConfigError as exc:
+        raise ConfigError(f"{cfg.source_of(where + '.params')}: {exc}") from None
+    return spec if params == spec.params else spec.model_copy(update={"params": params})
+
+
 def build_chain(
-    stages: list[StageSpec], registry: Registry, prefix: str, cfg: ResolvedConfig
+    stages: list[StageSpec],
+    registry: Registry,
+    prefix: str,
+    cfg: ResolvedConfig,
+    kinds: Mapping[str, str] | None = None,
 ) -> StageChain:
-    """A chain of freshly constructed stages; names and params checked here."""
-    steps = [(s.name, _make_stage(s, registry, f"{prefix}.{s.name}", cfg)) for s in stages]
+    """A chain of freshly constructed stages; names and params checked here.
+
+    ``kinds`` (the competition's column kinds) resolves kind selectors in stage params.
+    """
+    steps = []
+    for s in stages:
+        where = f"{prefix}.{s.name}"
+        spec = _with_kinds(s, kinds, where, cfg)
+        steps.append((s.name, _make_stage(spec, registry, where, cfg)))
     return StageChain(steps)
 
 
@@ -99,9 +123,16 @@ def build_model(
 
 
 def build_all(
-    cfg: ResolvedConfig, registry: Registry, *, n_rows: int = 0
+    cfg: ResolvedConfig,
+    registry: Registry,
+    *,
+    n_rows: int = 0,
+    kinds: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[StageChain, Any]]:
-    """For each model: the chain (shared stages, then the model's own) and the model."""
+    """For each model: the chain (shared stages, then the model's own) and the model.
+
+    ``kinds``: the competition's column kinds (``CompetitionData.kinds``), for selectors.
+    """
     n_jobs = auto_n_jobs(n_rows, cfg.pipeline.n_jobs)
     pipe = cfg.pipeline
     out: dict[str, tuple[StageChain, Any]] = {}
@@ -113,8 +144,8 @@ def build_all(
                     f"{cfg.source_of(f'models.{name}.stages')}: models.{name}.stages.{s.name}: "
                     "the name is already used by a shared stage"
                 )
-        shared = build_chain(pipe.stages, registry, "stages", cfg)
-        own = build_chain(spec.stages, registry, f"models.{name}.stages", cfg)
+        shared = build_chain(pipe.stages, registry, "stages", cfg, kinds)
+        own = build_chain(spec.stages, registry, f"models.{name}.stages", cfg, kinds)
         chain = StageChain(list(shared.steps or []) + list(own.steps or []))
         out[name] = (chain, build_model(name, spec, registry, cfg, n_jobs=n_jobs))
     for name, spec in pipe.ensemble.level2.items():  # checked now, built by the ensemble

@@ -120,7 +120,7 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
             raise DataError(f"target {comp.data.target!r}: log1p needs values > -1")
     y, classes = encode_target(data.y, comp.task)
     folds = make_folds(cfg, data, y)
-    models = build_all(cfg, registry, n_rows=len(data.train))
+    models = build_all(cfg, registry, n_rows=len(data.train), kinds=getattr(data, "kinds", None))
     return Plan(
         cfg=cfg,
         data=data,

@@ -4,11 +4,25 @@
 codes ``1..K`` with ``0`` for missing or unseen values, factorizing each column once.
 Combinations are coded as ``a * K_b + b`` and re-factorized, so a pair never costs more
 than one extra hash pass.
+
+:func:`expand_keys` adds combinations for ``pairs: all`` / ``interactions: k``: every
+combination of 2..k of the selected single columns, then only the informative ones,
+judged on the fitting rows (a fold's training part):
+
+- a combination that is near-unique (more distinct values than ``NEAR_UNIQUE`` of the
+  rows where all its columns are present) only memorises rows, and is skipped;
+- a combination with no more distinct values than its largest member (one column
+  determines the others: ``role_code`` x ``role_title``) repeats that member, and is
+  skipped;
+- of the rest, at most ``max_pairs`` are kept: those with the fewest distinct values (the
+  most rows per value, so the most reliable statistics), in the order they were generated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from itertools import combinations
+from numbers import Integral
 from typing import Any, Self
 
 import numpy as np
@@ -18,9 +32,12 @@ from podium.exceptions import ConfigError
 from podium.stages.base import BaseStage, as_frame, check_columns
 
 __all__ = [
+    "MAX_PAIRS",
     "CountEncoder",
     "KeyCodes",
     "check_fit_on",
+    "expand_keys",
+    "interaction_order",
     "fitting_rows",
     "join_new",
     "key_name",
@@ -176,6 +193,79 @@ class KeyCodes:
         return codes
 
 
+MAX_PAIRS = 64
+NEAR_UNIQUE = 0.9  # distinct values / present rows above which a combination is skipped
+
+
+def interaction_order(pairs: Any, interactions: Any, max_pairs: Any, stage: str) -> int:
+    """The largest combination size asked for (1: none); ConfigError for bad values."""
+    if pairs not in (None, "all"):
+        raise ConfigError(f"stage {stage!r}: pairs must be 'all' or null, got {pairs!r}")
+    if interactions is not None and not _is_int(interactions, 1):
+        raise ConfigError(
+            f"stage {stage!r}: interactions must be an integer >= 1 (2 = pairs), "
+            f"got {interactions!r}"
+        )
+    if not _is_int(max_pairs, 0):
+        raise ConfigError(f"stage {stage!r}: max_pairs must be an integer >= 0, got {max_pairs!r}")
+    order = 2 if pairs == "all" else 1
+    if interactions is not None:
+        if pairs == "all" and interactions != 2:
+            raise ConfigError(
+                f"stage {stage!r}: pairs: all means interactions: 2, got interactions: "
+                f"{interactions!r} too - give one of them"
+            )
+        order = int(interactions)
+    return order
+
+
+def _is_int(value: Any, low: int) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= low
+
+
+def expand_keys(
+    X: pd.DataFrame,
+    keys: list[tuple[Hashable, ...]],
+    order: int,
+    max_pairs: int,
+) -> list[tuple[Hashable, ...]]:
+    """``keys`` plus the informative combinations of 2..``order`` of its single columns.
+
+    Args:
+        X: the fitting rows (distinct counts are measured on them).
+        keys: the encoder's keys (single columns and any combinations written by hand).
+        order: the largest combination size (below 2: ``keys`` unchanged).
+        max_pairs: the most combinations added.
+    """
+    if order < 2 or max_pairs == 0:
+        return keys
+    singles = list(dict.fromkeys(k[0] for k in keys if len(k) == 1))
+    have = {frozenset(k) for k in keys}
+    size = {c: _n_distinct(KeyCodes((c,)).fit_codes(X)) for c in singles}
+    found: list[tuple[int, int, tuple[Hashable, ...]]] = []
+    for r in range(2, min(order, len(singles)) + 1):
+        for combo in combinations(singles, r):
+            if frozenset(combo) in have:
+                continue
+            book = KeyCodes(combo)
+            codes = book.fit_codes(X)
+            n_distinct = book.n_codes
+            present = int(np.count_nonzero(codes))
+            if n_distinct <= max(size[c] for c in combo):
+                continue  # one member determines the others
+            if n_distinct > NEAR_UNIQUE * present:
+                continue  # (nearly) a distinct value per row
+            found.append((n_distinct, len(found), combo))
+    kept = sorted(found)[:max_pairs]
+    return keys + [combo for _, _, combo in sorted(kept, key=lambda t: t[1])]
+
+
+def _n_distinct(codes: np.ndarray) -> int:
+    """Distinct values present among codes ``1..K`` (0 = missing; unused categories of a
+    category dtype have codes too, so ``K`` alone can overcount)."""
+    return int(np.count_nonzero(np.bincount(codes)[1:]))
+
+
 class CountEncoder(BaseStage):
     """How often each value of a column (or combination) occurs: ``count_<col>``.
 
@@ -198,6 +288,10 @@ class CountEncoder(BaseStage):
         normalize: frequencies (count / number of fitting rows) instead of counts.
         fit_on: ``train`` or ``train+test``.
         prefix: output name prefix; None gives ``count_`` (``freq_`` when normalized).
+        pairs: ``all`` also counts every informative pair of the single columns (see
+            :mod:`podium.features.pairs`; chosen on the fitting rows).
+        interactions: ``k`` also counts combinations of 2..k columns (2 = ``pairs: all``).
+        max_pairs: the most combinations added by ``pairs``/``interactions``.
     """
 
     def __init__(
@@ -206,11 +300,17 @@ class CountEncoder(BaseStage):
         normalize: bool = False,
         fit_on: str = "train",
         prefix: str | None = None,
+        pairs: str | None = None,
+        interactions: int | None = None,
+        max_pairs: int = MAX_PAIRS,
     ) -> None:
         self.columns = columns
         self.normalize = normalize
         self.fit_on = fit_on
         self.prefix = prefix
+        self.pairs = pairs
+        self.interactions = interactions
+        self.max_pairs = max_pairs
 
     def fit(self, X: Any, y: Any = None, X_test: Any = None, **fit_params: Any) -> Self:
         return super().fit(X, y, X_test=X_test)
@@ -222,12 +322,14 @@ class CountEncoder(BaseStage):
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, X_test: Any = None, **_: Any) -> None:
         stage = "count_encoder"
         check_fit_on(self.fit_on, X_test, stage)
+        order = interaction_order(self.pairs, self.interactions, self.max_pairs, stage)
         keys = parse_keys(list(X.columns) if self.columns is None else self.columns, stage)
         cols = list(dict.fromkeys(c for key in keys for c in key))
         check_columns(X, cols, stage, "columns")
         if self.fit_on == "train+test":
             check_columns(as_frame(X_test), cols, stage, "columns (in X_test)")
         rows = fitting_rows(X, X_test, self.fit_on, cols)
+        keys = expand_keys(rows, keys, order, self.max_pairs)
         prefix = (
             self.prefix if self.prefix is not None else ("freq_" if self.normalize else "count_")
         )

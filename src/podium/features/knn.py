@@ -334,6 +334,8 @@ class KNNFeatures(BaseStage):
         return euclid**2 / 2.0 if self.metric == "cosine" else euclid
 
     def _features(self, query: np.ndarray, index: np.ndarray, target: np.ndarray) -> np.ndarray:
+        if not self.columns_:  # columns: [] (a kind selector that matched nothing): no-op
+            return np.empty((len(query), 0))
         kmax = self.ks_[-1]
         blocks = []
         if self.task_ == "classification":
@@ -354,6 +356,8 @@ class KNNFeatures(BaseStage):
 
     def _names(self) -> list[str]:
         p = self.prefix
+        if not self.columns_:
+            return []
         if self.task_ == "classification":
             return [f"{p}_c{_label(c)}_k{k}" for c in self.classes_ for k in self.ks_]
         names = [f"{p}_mean_k{k}" for k in self.ks_]

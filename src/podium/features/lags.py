@@ -163,7 +163,8 @@ class LagFeatures(BaseStage):
                 f"stage {STAGE!r}: aggregates must be a list of {list(AGGREGATES)}, got {aggs!r}"
             )
         self.aggregates_ = list(dict.fromkeys(aggs))
-        if not (self.target_lags_ or self.rolling_ or self.aggregates_ or self.columns_):
+        nothing = not (self.target_lags_ or self.rolling_ or self.aggregates_ or self.columns_)
+        if nothing and self.columns is None:  # columns: [] (an empty selector) is a no-op
             raise ConfigError(
                 f"stage {STAGE!r}: nothing to compute; set target_lags, rolling, aggregates "
                 "or columns"

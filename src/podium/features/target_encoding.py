@@ -20,7 +20,14 @@ import pandas as pd
 
 from podium.cv import Folds, SplitContext
 from podium.exceptions import ConfigError, DataError
-from podium.features.counts import KeyCodes, key_name, parse_keys
+from podium.features.counts import (
+    MAX_PAIRS,
+    KeyCodes,
+    expand_keys,
+    interaction_order,
+    key_name,
+    parse_keys,
+)
 from podium.features.crossfit import (
     check_supervised_fit_on,
     context_for,
@@ -111,6 +118,11 @@ class TargetEncoder(BaseStage):
         prefix: prefix of the output names.
         fit_on: ``train`` only; ``train+test`` (an option of the unsupervised stages) raises
             LeakageError, since test rows have no target.
+        pairs: ``all`` also encodes every informative pair of the single columns (see
+            :func:`podium.features.counts.expand_keys`; chosen on the fitting rows, without
+            the target).
+        interactions: ``k`` also encodes combinations of 2..k columns (2 = ``pairs: all``).
+        max_pairs: the most combinations added by ``pairs``/``interactions``.
 
     Example:
         >>> te = TargetEncoder(columns=["city", ["city", "shop"]], smoothing=20.0)
@@ -130,6 +142,9 @@ class TargetEncoder(BaseStage):
         keep_original: bool = True,
         prefix: str = "te_",
         fit_on: str = "train",
+        pairs: str | None = None,
+        interactions: int | None = None,
+        max_pairs: int = MAX_PAIRS,
     ) -> None:
         self.columns = columns
         self.smoothing = smoothing
@@ -141,6 +156,9 @@ class TargetEncoder(BaseStage):
         self.keep_original = keep_original
         self.prefix = prefix
         self.fit_on = fit_on
+        self.pairs = pairs
+        self.interactions = interactions
+        self.max_pairs = max_pairs
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -200,6 +218,8 @@ class TargetEncoder(BaseStage):
             )
         keys = parse_keys(list(X.columns) if self.columns is None else self.columns, STAGE)
         check_columns(X, list(dict.fromkeys(c for k in keys for c in k)), STAGE, "columns")
+        order = interaction_order(self.pairs, self.interactions, self.max_pairs, STAGE)
+        keys = expand_keys(X, keys, order, self.max_pairs)
         task = self.task or (ctx.task if ctx is not None else None)
         return keys, _target(np.asarray(y), len(X), task)
 

@@ -2,6 +2,7 @@
 
 from podium.stages.base import BaseStage, Stage, as_frame, check_columns
 from podium.stages.chain import StageChain
+from podium.stages.dates import DatetimeFeatures, datetime_columns
 from podium.stages.preprocess import (
     CategoricalEncoder,
     DropColumns,
@@ -20,12 +21,14 @@ BUILTIN_STAGES: dict[str, type] = {
     "standard_scaler": StandardScaler,
     "log_transform": LogTransform,
     "drop": DropColumns,
+    "datetime": DatetimeFeatures,
 }
 
 __all__ = [
     "BUILTIN_STAGES",
     "BaseStage",
     "CategoricalEncoder",
+    "DatetimeFeatures",
     "DropColumns",
     "Imputer",
     "LogTransform",
@@ -35,6 +38,7 @@ __all__ = [
     "StandardScaler",
     "as_frame",
     "check_columns",
+    "datetime_columns",
     "numeric_columns",
     "text_columns",
 ]

@@ -181,13 +181,16 @@ class CategoricalEncoder(BaseStage):
     """Encode text/category columns: ``native`` category dtype, ``ordinal`` codes or ``onehot``.
 
     Categories are learned on training rows; categories unseen there never fail: ``native``
-    turns them into NaN, ``ordinal`` into -1, ``onehot`` into all-zero rows.
+    turns them into NaN, ``ordinal`` into -1, ``onehot`` into all-zero rows. Numeric
+    columns named in ``columns`` (integer codes such as manager ids) are treated as
+    categories too: ``3`` and ``3.0`` are one category, ``ordinal`` keeps numeric order.
 
     Leakage: none (no target).
 
     Args:
         encoding: ``native`` (for LightGBM/XGBoost/CatBoost), ``ordinal`` or ``onehot``.
-        columns: columns to encode; None means every text/category/bool column.
+        columns: columns to encode (numeric ones too); None means every text/category/bool
+            column.
         min_frequency: ``onehot`` only: rarer categories are grouped as infrequent.
     """
 
@@ -238,41 +241,77 @@ class CategoricalEncoder(BaseStage):
         return X
 
 
+def _is_number(dtype: Any) -> bool:
+    """Numeric and not boolean: values compared as numbers (integer codes), not as text."""
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
 def _text_of(values: Any) -> pd.Index:
-    """The text of values, as podium compares categories (``str()`` of each)."""
-    return pd.Index(values).astype(str)
+    """The text of values, as podium compares categories (``str()`` of each).
+
+    Numbers are written so that a code reads the same whatever its dtype: whole numbers
+    without a decimal point (``3`` from int64 and from float64 ``3.0``, as when a column
+    with missing values is read as float), other numbers as ``repr`` of the float.
+    """
+    index = pd.Index(values)
+    if isinstance(index.dtype, pd.CategoricalDtype):
+        index = pd.Index(np.asarray(index.categories)[index.codes])
+    if not _is_number(index.dtype):
+        return index.astype(str)
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return index.astype(str)
+    v = index.to_numpy(dtype=np.float64)
+    whole = np.isfinite(v) & (np.mod(v, 1) == 0) & (np.abs(v) < 2.0**53)
+    text = v.astype(str).astype(object)
+    text[whole] = v[whole].astype(np.int64).astype(str)
+    return pd.Index(text, dtype="str")
 
 
 def text_codes(s: pd.Series, categories: pd.Index) -> np.ndarray:
     """Position in ``categories`` of each value's text; -1 for missing or unseen values.
 
-    Works on the distinct values (category codes, or a hash lookup of ``str`` columns)
-    instead of converting every row to text.
+    Works on the distinct values (category codes, or a hash lookup of ``str`` columns, or
+    a factorization) instead of converting every row to text.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
         lookup = categories.get_indexer(_text_of(s.cat.categories))
         codes = s.cat.codes.to_numpy()
-        return np.where(codes >= 0, lookup[codes], -1)
+        return np.where(codes >= 0, lookup[codes], -1) if len(lookup) else np.full(len(s), -1)
     if isinstance(s.dtype, pd.StringDtype):
         return categories.get_indexer(s)
-    out = np.full(len(s), -1, dtype=np.intp)
-    present = s.notna().to_numpy()
-    out[present] = categories.get_indexer(_text_of(s.to_numpy()[present]))
-    return out
+    codes, uniques = pd.factorize(s)
+    if not len(uniques):
+        return np.full(len(s), -1, dtype=np.intp)
+    lookup = categories.get_indexer(_text_of(uniques))
+    return np.where(codes >= 0, lookup[codes], -1)
 
 
 def _as_text(X: pd.DataFrame) -> pd.DataFrame:
-    out = X.astype(object).astype(str)
-    return out.where(X.notna(), MISSING)
+    """Each value's text (as :func:`_text_of`), ``MISSING`` for missing values."""
+    out = {}
+    for col in X.columns:
+        s = X[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            codes, uniques = s.cat.codes.to_numpy(), s.cat.categories
+        else:
+            codes, uniques = pd.factorize(s)
+        text = np.full(len(s), MISSING, dtype=object)
+        present = codes >= 0
+        text[present] = np.asarray(_text_of(uniques), dtype=object)[codes[present]]
+        out[col] = text
+    return pd.DataFrame(out, index=X.index, columns=X.columns)
 
 
 def _categories(s: pd.Series) -> pd.Index:
-    """Sorted distinct texts of the values present (missing excluded)."""
+    """Sorted distinct texts of the values present (missing excluded); numbers (integer
+    codes) sorted as numbers, so ``ordinal`` codes keep their order."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy()
         values = s.cat.categories[np.unique(codes[codes >= 0])]
     else:
         values = pd.unique(s.dropna())
+    if _is_number(pd.Index(values).dtype):
+        return pd.Index(dict.fromkeys(_text_of(np.sort(np.asarray(values)))), dtype="str")
     return pd.Index(sorted(set(_text_of(values))), dtype="str")
 
 

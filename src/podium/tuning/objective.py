@@ -131,7 +131,10 @@ class Objective:
         setup = self.setup
         plan = setup.plan
         cfg = setup.trial_config(values)
-        chain, model = build_all(cfg, setup.registry, n_rows=len(plan.data.train))[setup.model]
+        kinds = getattr(plan.data, "kinds", None)
+        chain, model = build_all(cfg, setup.registry, n_rows=len(plan.data.train), kinds=kinds)[
+            setup.model
+        ]
         spec = cfg.pipeline.models[setup.model]
         mode = cfg.pipeline.cache
         cv = cfg.competition.cv
