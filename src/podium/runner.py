@@ -146,6 +146,7 @@ def run_competition(
         ):
             tracker.log_params(cfg.to_dict())
             tracker.log_text(cfg.to_yaml(), "config.resolved.yaml")
+            tracker.log_text(plan.data.profile.to_frame().to_csv(index=False), "profile.csv")
             folds_csv = Path(tmp) / "folds.csv"
             plan.folds.to_csv(folds_csv)
             tracker.log_artifact(folds_csv)

@@ -17,10 +17,6 @@ from podium.cli.app import project_root  # noqa: F401  (imported for the command
 runner = CliRunner()
 
 
-def _drop_test_col(train, test, sample):
-    return train, test.drop(columns="x2"), sample
-
-
 def _nan_target(train, test, sample):
     train.loc[[3, 8], "target"] = np.nan
 
@@ -66,11 +62,11 @@ CASES = [
         r"train.csv: target column 'target' has 2 missing values \(rows 3, 8\)",
     ),
     (
-        "train column missing from test",
-        {},
-        _drop_test_col,
+        "data.kinds names a column not in train",
+        {"data.kinds": {"x3": "numeric"}},
         None,
-        r"test.csv: column 'x2' of train.csv is missing",
+        None,
+        r"train.csv: data.kinds column 'x3' not found",
     ),
     (
         "sample rows != test rows",

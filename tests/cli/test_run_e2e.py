@@ -79,6 +79,7 @@ def test_run_writes_submission_and_mlflow_run(make_competition, monkeypatch, tas
     plot = {"binary": "roc_curve.png", "regression": "residuals.png", "multiclass": "oof.parquet"}
     for name in (
         "config.resolved.yaml",
+        "profile.csv",
         "folds.csv",
         "oof.parquet",
         "test.parquet",

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from podium.exceptions import PodiumError
 
-__all__ = ["app", "main", "project_root"]
+__all__ = ["app", "main", "print_notices", "project_root"]
 
 app = typer.Typer(
     name="podium",
@@ -51,6 +51,12 @@ def fail(exc: BaseException) -> None:
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     err.print(f"[bold red]error:[/] {msg}", markup=True, highlight=False)
     raise typer.Exit(code=2)
+
+
+def print_notices(notices: list[str] | tuple[str, ...], console: Console | None = None) -> None:
+    """One line per notice of the data loader (train-only columns dropped, ...)."""
+    for notice in notices:
+        (console or err).print(f"notice: {notice}", markup=False)
 
 
 @app.callback()

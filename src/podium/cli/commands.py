@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from podium.cli.app import app, err, fail, out, project_root
+from podium.cli.app import app, err, fail, out, print_notices, project_root
 from podium.cli.options import CompetitionArg, DataDirOpt, PipelineOpt, SeedOpt, SetOpt
 from podium.cli.progress import FoldReporter
 from podium.exceptions import PodiumError
@@ -105,6 +105,8 @@ def validate(
         f"data {d.data_dir}: train {d.train.shape[0]}x{d.train.shape[1]}, "
         f"test {d.test.shape[0]} rows, fingerprint {d.fingerprint}"
     )
+    out.print(f"columns: {d.profile.summary()} (podium profile shows each)")
+    print_notices(d.notices, out)
     out.print(f"folds: {folds.scheme}, {folds.n_splits} splits, fingerprint {folds.fingerprint}")
     out.print(f"stages: {checked} chain(s) fit on a sample of fold 1's training rows, ok")
 
@@ -222,6 +224,14 @@ def register(registry: Registry) -> None:
 @app.command()
 def new(
     name: Annotated[str, typer.Argument(help="Name of the new competition.")],
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Folder with train.csv and test.csv: their column kinds go into the "
+            "competition.yaml as comments.",
+        ),
+    ] = None,
 ) -> None:
     """Scaffold competitions/NAME/ with a competition.yaml and a features.py to edit."""
     root = project_root()
@@ -230,13 +240,43 @@ def new(
         fail(PodiumError(f"{folder} already exists"))
     if not name.replace("_", "").replace("-", "").isalnum():
         fail(PodiumError(f"competition name {name!r}: use letters, digits, '_' or '-'"))
+    text = _COMPETITION_TEMPLATE.format(name=name)
+    if data_dir is not None:
+        try:
+            text = _with_kinds(text, data_dir, name)
+        except PodiumError as exc:
+            fail(exc)
     (folder / "data").mkdir(parents=True)
-    (folder / "competition.yaml").write_text(_COMPETITION_TEMPLATE.format(name=name))
+    (folder / "competition.yaml").write_text(text)
     (folder / "features.py").write_text(_PLUGIN_TEMPLATE.format(name=name))
     out.print(
         f"created {folder / 'competition.yaml'} and {folder / 'features.py'}; "
         f"put the data files in {folder / 'data'}"
     )
+
+
+def _with_kinds(template: str, data_dir: Path, name: str) -> str:
+    """The template with the inferred column kinds of the data files as comments."""
+    from podium.data import profile_files
+
+    train, test = Path(data_dir) / "train.csv", Path(data_dir) / "test.csv"
+    profile = profile_files(train, test)
+    lines = [
+        f"  # column kinds inferred from {train} and {test.name} "
+        f"(podium profile {name} shows why);",
+        "  # uncomment a line to fix a kind (numeric categorical id datetime text):",
+        "  # kinds:",
+    ]
+    width = max(len(c) for c in profile.kinds) + 1
+    for col, kind in profile.kinds.items():
+        if kind not in ("train_only", "constant"):
+            lines.append(f"  #   {col + ':':<{width}} {kind}")
+    for kind, what in (("constant", "constant"), ("train_only", f"absent from {test.name}")):
+        cols = profile.columns(kind)
+        if cols:
+            lines.append(f"  # {what}: {', '.join(cols)}")
+    anchor = "  target: target\n"
+    return template.replace(anchor, anchor + "\n".join(lines) + "\n", 1)
 
 
 from podium.cli import tune as _tune  # noqa: F401,E402
@@ -283,3 +323,4 @@ def blend(
 
 from podium.cli import audit as _audit  # noqa: F401,E402
 from podium.cli import cache as _cache  # noqa: F401,E402
+from podium.cli import profile as _profile  # noqa: F401,E402

@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from podium.cli.app import print_notices
+
 __all__ = ["FoldReporter"]
 
 
@@ -41,6 +43,7 @@ class FoldReporter:
 
     def start(self, plan: Any, run_name: str) -> None:
         self.metric = plan.metric.name
+        print_notices(plan.data.notices, self.console)
         n = plan.folds.n_splits * len(plan.models)
         self.console.print(
             f"run {run_name}: {len(plan.models)} model(s) x {plan.folds.n_splits} folds "

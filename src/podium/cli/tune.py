@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from podium.cli.app import app, err, fail, out, project_root
+from podium.cli.app import app, err, fail, out, print_notices, project_root
 from podium.cli.options import (
     CompetitionArg,
     DataDirOpt,
@@ -45,6 +45,7 @@ class _TrialPrinter:
         if counts.complete:
             self.best = (float(study.best_value), int(study.best_trial.number))
         use = setup.cfg.pipeline.models[setup.model].use
+        print_notices(setup.plan.data.notices)
         err.print(
             f"study {study.study_name} ({redact(url)}): {counts.done} trials done; "
             f"tuning {setup.model} ({use}) on folds {setup.plan.folds.fingerprint}; "

@@ -10,7 +10,9 @@ from podium.config.loader import (
     set_path,
 )
 from podium.config.schema import (
+    COLUMN_KINDS,
     CV_SCHEMES,
+    SETTABLE_KINDS,
     TASKS,
     CompetitionConfig,
     CVSpec,
@@ -25,8 +27,10 @@ from podium.config.schema import (
 )
 
 __all__ = [
+    "COLUMN_KINDS",
     "COMPETITION_FILE",
     "CV_SCHEMES",
+    "SETTABLE_KINDS",
     "TASKS",
     "CVSpec",
     "CompetitionConfig",

@@ -26,7 +26,9 @@ __all__ = [
     "StageSpec",
     "SubmissionSpec",
     "TrackingSpec",
+    "COLUMN_KINDS",
     "CV_SCHEMES",
+    "SETTABLE_KINDS",
     "TASKS",
 ]
 
@@ -40,6 +42,11 @@ CV_SCHEMES = (
     "time",
     "fold_column",
 )
+
+COLUMN_KINDS = ("numeric", "categorical", "id", "datetime", "text", "constant", "train_only")
+"""The kinds :func:`podium.data.profile_columns` gives a column."""
+SETTABLE_KINDS = ("numeric", "categorical", "id", "datetime", "text")
+"""The kinds ``data.kinds`` may set (the others are facts about the files)."""
 
 
 class _Strict(BaseModel):
@@ -69,6 +76,19 @@ class DataSpec(_Strict):
     drop: list[str] = Field(default_factory=list)
     train_filter: str | None = None
     """A pandas query over the train file: rows that match are kept (e.g. outliers out)."""
+    kinds: dict[str, str] = Field(default_factory=dict)
+    """Column -> kind (numeric, categorical, id, datetime, text), over the inferred one."""
+    datetime_id: bool = True
+    """When the id column is a datetime, keep a copy of it among the features."""
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, v: dict[str, str]) -> dict[str, str]:
+        for column, kind in v.items():
+            if kind not in SETTABLE_KINDS:
+                hint = did_you_mean(str(kind), SETTABLE_KINDS)
+                raise ValueError(f"column {column!r}: unknown kind {kind!r}{hint}")
+        return v
 
 
 class CVSpec(_Strict):

@@ -1,5 +1,21 @@
-"""Reading competition data files and checking them."""
+"""Reading competition data files, checking them and profiling their columns."""
 
-from podium.data.loader import CompetitionData, file_fingerprint, load_data, resolve_data_dir
+from podium.data.loader import (
+    CompetitionData,
+    file_fingerprint,
+    load_data,
+    profile_files,
+    resolve_data_dir,
+)
+from podium.data.profile import ColumnProfile, Profile, profile_columns
 
-__all__ = ["CompetitionData", "file_fingerprint", "load_data", "resolve_data_dir"]
+__all__ = [
+    "ColumnProfile",
+    "CompetitionData",
+    "Profile",
+    "file_fingerprint",
+    "load_data",
+    "profile_columns",
+    "profile_files",
+    "resolve_data_dir",
+]

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from podium.config import CompetitionConfig
+from podium.config import CompetitionConfig, DataSpec
+from podium.data.datetimes import parse_datetimes
+from podium.data.profile import Profile, profile_columns
 from podium.exceptions import DataError, did_you_mean
 
-__all__ = ["CompetitionData", "load_data", "resolve_data_dir", "file_fingerprint"]
+__all__ = [
+    "CompetitionData",
+    "load_data",
+    "profile_files",
+    "resolve_data_dir",
+    "file_fingerprint",
+]
 
 DATA_DIR_ENV = "PODIUM_DATA_DIR"
 
@@ -26,8 +34,11 @@ DATA_DIR_ENV = "PODIUM_DATA_DIR"
 class CompetitionData:
     """Train features, target, test features and the sample submission, checked.
 
-    ``train`` and ``test`` hold feature columns only (no id, target, dropped or cv columns);
-    ``cv_columns`` holds the columns the validation scheme needs (groups, time, folds).
+    ``train`` and ``test`` hold feature columns only (no id, target, dropped, cv or
+    train-only columns; a datetime id is kept as a feature, see ``data.datetime_id``);
+    datetime-kind features are datetime64. ``cv_columns`` holds the columns the validation
+    scheme needs (groups, time, folds). ``profile`` gives every train column (the target
+    aside) a kind; ``notices`` are one-line messages about what the loader did.
     """
 
     train: pd.DataFrame
@@ -38,6 +49,13 @@ class CompetitionData:
     cv_columns: pd.DataFrame
     data_dir: Path
     fingerprint: str
+    profile: Profile = field(default_factory=lambda: Profile(()))
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        """Column -> kind (see :mod:`podium.data.profile`)."""
+        return self.profile.kinds
 
 
 def resolve_data_dir(cfg: CompetitionConfig, comp_dir: Path, data_dir: Path | None) -> Path:
@@ -178,20 +196,96 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
             f"(e.g. {', '.join(extra) or 'test ids missing from the sample'})"
         )
 
-    non_features = {spec.target, *cv_cols, *spec.drop}
-    if spec.id is not None:
-        non_features.add(spec.id)
-    features = [c for c in train.columns if c not in non_features]
-    for col in features:
-        if col not in test.columns:
-            raise DataError(f"{test_path}: column {col!r} of {train_path.name} is missing")
+    profile = _profile(train, test, spec, train_path, test_path)
+    features, notices = _features(train, profile, spec, cv_cols, test_path)
+    train_x, test_x = train[features].reset_index(drop=True), test[features].reset_index(drop=True)
+    notices += _convert_datetimes(train_x, test_x, profile)
     return CompetitionData(
-        train=train[features].reset_index(drop=True),
+        train=train_x,
         y=y.reset_index(drop=True),
-        test=test[features].reset_index(drop=True),
+        test=test_x,
         test_ids=test_ids.reset_index(drop=True),
         sample=sample,
         cv_columns=train[cv_cols].reset_index(drop=True),
         data_dir=data_dir,
         fingerprint=file_fingerprint(paths),
+        profile=profile,
+        notices=notices,
     )
+
+
+def profile_files(train_path: Path, test_path: Path) -> Profile:
+    """The profile of every column of two data files (``podium new --data-dir``)."""
+    data_dir = train_path.parent
+    train = _read_csv(train_path, "train", data_dir)
+    test = _read_csv(test_path, "test", data_dir)
+    return profile_columns(train, test, test_name=test_path.name)
+
+
+def _profile(
+    train: pd.DataFrame, test: pd.DataFrame, spec: DataSpec, train_path: Path, test_path: Path
+) -> Profile:
+    for col in spec.kinds:
+        if col == spec.target:
+            raise DataError(f"{train_path}: data.kinds names the target column {col!r}")
+        _need(train, col, train_path, "data.kinds")
+    return profile_columns(
+        train.drop(columns=spec.target), test, kinds=spec.kinds, test_name=test_path.name
+    )
+
+
+def _features(
+    train: pd.DataFrame, profile: Profile, spec: DataSpec, cv_cols: list[str], test_path: Path
+) -> tuple[list[str], list[str]]:
+    """The feature columns and the notices about them (train-only ones dropped, ...)."""
+    non_features = {spec.target, *cv_cols, *spec.drop}
+    if spec.id is not None:
+        non_features.add(spec.id)
+    candidates = [c for c in train.columns if c not in non_features]
+    kinds = profile.kinds
+    notices = []
+    dropped = [c for c in candidates if kinds[c] == "train_only"]
+    if dropped:
+        notices.append(
+            f"train-only columns dropped: {', '.join(dropped)} (absent from {test_path.name})"
+        )
+    features = [c for c in candidates if kinds[c] != "train_only"]
+    if spec.id is not None and spec.id in kinds and kinds[spec.id] == "datetime":
+        if spec.datetime_id:
+            features.insert(0, spec.id)
+            notices.append(
+                f"id column {spec.id!r} is a datetime: a copy is kept as a feature "
+                "(data.datetime_id: false turns this off)"
+            )
+    codes = [
+        c
+        for c in features
+        if kinds[c] == "categorical" and pd.api.types.is_integer_dtype(train[c].dtype)
+    ]
+    if codes:
+        notices.append(
+            f"integer columns profiled as category codes: {', '.join(codes)} "
+            "(podium profile shows why; data.kinds sets a kind)"
+        )
+    constant = [c for c in features if kinds[c] == "constant"]
+    if constant:
+        notices.append(f"constant columns: {', '.join(constant)}")
+    return features, notices
+
+
+def _convert_datetimes(train: pd.DataFrame, test: pd.DataFrame, profile: Profile) -> list[str]:
+    """Parse the datetime-kind features of both frames in place (unparseable -> NaT)."""
+    parsed = []
+    for col in train.columns:
+        entry = profile[col]
+        if entry.kind != "datetime" or pd.api.types.is_datetime64_any_dtype(train[col].dtype):
+            continue
+        lost = 0
+        for frame in (train, test):
+            before = frame[col].notna()
+            frame[col] = parse_datetimes(frame[col], entry.datetime_format)
+            lost += int((before & frame[col].isna()).sum())
+        parsed.append(f"{col}" + (f" ({lost} unparseable values -> NaT)" if lost else ""))
+    if not parsed:
+        return []
+    return [f"datetime columns parsed to datetime64: {', '.join(parsed)}"]

@@ -13,6 +13,7 @@ __all__ = [
     "is_categorical",
     "categorical_columns",
     "align_categories",
+    "datetimes_as_seconds",
     "learn_categories",
     "numeric_matrix",
     "to_float",
@@ -27,6 +28,24 @@ def is_categorical(dtype: object) -> bool:
         or pd.api.types.is_string_dtype(dtype)
         or pd.api.types.is_object_dtype(dtype)
     )
+
+
+def datetimes_as_seconds(X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` with every datetime64 column as float seconds since the epoch (NaT -> NaN).
+
+    A pipeline without a datetime stage still trains: the model sees the instant as a
+    number. Timezone-aware columns are converted to UTC first.
+    """
+    dates = [c for c in X.columns if pd.api.types.is_datetime64_any_dtype(X[c].dtype)]
+    if not dates:
+        return X
+    X = X.copy()
+    for col in dates:
+        s = X[col]
+        if s.dt.tz is not None:
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        X[col] = ((s - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).astype("float64")
+    return X
 
 
 def categorical_columns(X: pd.DataFrame, names: Sequence[object], model: str) -> list[str]:
@@ -112,6 +131,7 @@ def numeric_matrix(
         ConfigError: For a non-numeric column (names the column and the fix), or a
             column with missing values when the model cannot take them.
     """
+    X = datetimes_as_seconds(X)
     for col, name in zip(X.columns, names, strict=True):
         dtype = X[col].dtype
         if is_categorical(dtype) or not pd.api.types.is_numeric_dtype(dtype):

@@ -18,6 +18,7 @@ from podium.exceptions import DataError
 from podium.models._columns import (
     align_categories,
     categorical_columns,
+    datetimes_as_seconds,
     learn_categories,
     to_catboost_strings,
     to_float,
@@ -51,6 +52,7 @@ class GBDTAdapter(ModelAdapter):
         return frozenset({param, *self.aliases.get(param, ())})
 
     def _prepare(self, X: pd.DataFrame, *, fitting: bool) -> pd.DataFrame:
+        X = datetimes_as_seconds(X)
         if fitting:
             cats = categorical_columns(X, self._columns, self.name)
             self._categories = {c: learn_categories(X[c]) for c in cats}

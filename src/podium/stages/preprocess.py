@@ -30,12 +30,18 @@ MISSING = "__missing__"
 
 
 def text_columns(X: pd.DataFrame) -> list[str]:
-    """Columns holding text or categories (pandas 3 ``str``, object, category, bool)."""
+    """Columns holding text or categories (pandas 3 ``str``, object, category, bool);
+    datetime64 and timedelta64 columns are not text (a datetime stage expands them)."""
     return [
         c
         for c in X.columns
-        if not pd.api.types.is_numeric_dtype(X[c]) or isinstance(X[c].dtype, pd.CategoricalDtype)
+        if (not pd.api.types.is_numeric_dtype(X[c]) or isinstance(X[c].dtype, pd.CategoricalDtype))
+        and not _is_time(X[c].dtype)
     ]
+
+
+def _is_time(dtype: object) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype)
 
 
 def numeric_columns(X: pd.DataFrame) -> list[str]:
