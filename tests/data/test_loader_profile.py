@@ -37,7 +37,7 @@ def test_train_only_dropped_and_datetimes_parsed(make_competition) -> None:
     assert data.notices[0] == (
         "train-only columns dropped: casual, registered (absent from test.csv)"
     )
-    assert data.kinds["casual"] == "train_only"
+    assert data.profile.kinds["casual"] == "train_only"
     assert data.kinds["when"] == "datetime"
     for frame in (data.train, data.test):
         assert pd.api.types.is_datetime64_any_dtype(frame["when"].dtype)
@@ -59,7 +59,7 @@ def _datetime_id(train, test, sample):
 @pytest.mark.parametrize("keep", [True, False])
 def test_datetime_id_is_kept_as_a_feature(make_competition, keep) -> None:
     data = _load(make_competition(edit=_datetime_id, config={"data.datetime_id": keep}))
-    assert data.kinds["id"] == "datetime"
+    assert data.profile.kinds["id"] == "datetime"
     assert ("id" in data.train.columns) is keep
     assert ("id" in data.test.columns) is keep
     if keep:
@@ -73,7 +73,7 @@ def test_datetime_id_is_kept_as_a_feature(make_competition, keep) -> None:
 
 def test_integer_id_is_not_a_feature(make_competition) -> None:
     data = _load(make_competition())
-    assert data.kinds["id"] == "id"
+    assert data.profile.kinds["id"] == "id"
     assert "id" not in data.train.columns
     assert data.notices == []
 
@@ -88,7 +88,7 @@ def _store_codes(train, test, sample):
 def test_kinds_override_and_codes_notice(make_competition) -> None:
     config = {"data.kinds": {"x1": "categorical", "day": "id"}}
     data = _load(make_competition(config=config, edit=_store_codes))
-    assert data.kinds["x1"] == "categorical" and data.kinds["day"] == "id"
+    assert data.kinds["x1"] == "categorical" and data.profile.kinds["day"] == "id"
     assert data.profile["x1"].inferred == "numeric"
     assert data.kinds["store"] == "categorical"
     assert data.notices == [

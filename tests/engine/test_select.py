@@ -119,15 +119,14 @@ def test_prepare_resolves_selectors_from_the_data_kinds(make_competition) -> Non
     assert chain_description(chain)[0] != chain_description(chain2)[0]
 
 
-def test_selector_without_kinds_names_the_file_and_key(make_competition) -> None:
+def test_selector_uses_the_loaded_profile(make_competition) -> None:
+    """Without a hand-made kinds dict the loader's profile answers: toy's text column
+    ``color`` is categorical, its measurements are not."""
     root = make_competition("toy", pipeline=PIPELINE).parent.parent
-    with pytest.raises(
-        ConfigError,
-        match=r"custom\.yaml.*: stages\.te\.params\.columns: a kind "
-        r"selector needs the competition's column kinds",
-    ) as err:
-        _plan(root, None)
-    assert "\n" not in str(err.value)
+    plan = _plan(root, None)
+    steps = dict(plan.models["lin"][0].steps)
+    assert steps["te"].columns == ["color"]
+    assert steps["scale"].columns == ["x1", "x2", "spent"]  # numbers stored as text too
 
 
 def _frame(n: int = 60) -> tuple[pd.DataFrame, np.ndarray]:

@@ -54,8 +54,10 @@ class CompetitionData:
 
     @property
     def kinds(self) -> dict[str, str]:
-        """Column -> kind (see :mod:`podium.data.profile`)."""
-        return self.profile.kinds
+        """Feature column -> kind, in the features' order (see :mod:`podium.data.profile`);
+        the id, target, cv and dropped columns are not features and are not listed."""
+        kinds = self.profile.kinds
+        return {c: kinds[c] for c in self.train.columns if c in kinds}
 
 
 def resolve_data_dir(cfg: CompetitionConfig, comp_dir: Path, data_dir: Path | None) -> Path:

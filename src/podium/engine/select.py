@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from podium.config import COLUMN_KINDS
 from podium.exceptions import ConfigError, did_you_mean
 
 __all__ = ["KINDS", "SELECTOR_PARAMS", "resolve_columns", "select_columns"]
 
-KINDS = ("numeric", "categorical", "id", "datetime", "text", "constant")
+KINDS = tuple(k for k in COLUMN_KINDS if k != "train_only")  # train-only columns are dropped
 SELECTOR_PARAMS = ("columns", "by")  # stage parameters that may hold a selector
 _KEYS = ("kind", "exclude")
 
