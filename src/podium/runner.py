@@ -24,6 +24,7 @@ from podium.engine import (
     Plan,
     run_models,
 )
+from podium.engine.explain import explain_choices
 from podium.ensemble import apply_ensemble
 from podium.outputs import check_output, unique_run_name
 from podium.session import (
@@ -146,6 +147,7 @@ def run_competition(
         ):
             tracker.log_params(cfg.to_dict())
             tracker.log_text(cfg.to_yaml(), "config.resolved.yaml")
+            tracker.log_text("\n".join(explain_choices(plan)) + "\n", "choices.txt")
             tracker.log_text(plan.data.profile.to_frame().to_csv(index=False), "profile.csv")
             folds_csv = Path(tmp) / "folds.csv"
             plan.folds.to_csv(folds_csv)

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from podium.cli.app import print_notices
+from podium.engine.explain import explain_choices
 
 __all__ = ["FoldReporter"]
 
@@ -44,6 +45,8 @@ class FoldReporter:
     def start(self, plan: Any, run_name: str) -> None:
         self.metric = plan.metric.name
         print_notices(plan.data.notices, self.console)
+        for line in explain_choices(plan):
+            self.console.print(f"column {line}", markup=False, highlight=False)
         n = plan.folds.n_splits * len(plan.models)
         self.console.print(
             f"run {run_name}: {len(plan.models)} model(s) x {plan.folds.n_splits} folds "

@@ -162,7 +162,8 @@ class CompetitionConfig(_Strict):
     metric: str
     cv: CVSpec = Field(default_factory=CVSpec)
     seed: int = 42
-    pipeline: str = "baseline"
+    pipeline: str = "auto"
+    """The pipeline run when none is named: ``auto`` (built from the column profile)."""
     overrides: dict[str, Any] = Field(default_factory=dict)
     pipeline_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     submission: SubmissionSpec
