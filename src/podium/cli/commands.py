@@ -106,6 +106,7 @@ def validate(
         f"test {d.test.shape[0]} rows, fingerprint {d.fingerprint}"
     )
     out.print(f"folds: {folds.scheme}, {folds.n_splits} splits, fingerprint {folds.fingerprint}")
+    out.print(plan.target_note)
     out.print(f"stages: {checked} chain(s) fit on a sample of fold 1's training rows, ok")
 
 

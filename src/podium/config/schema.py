@@ -264,7 +264,10 @@ class PipelineConfig(_Strict):
 
     description: str = ""
     ensemble: EnsembleSpec = Field(default_factory=EnsembleSpec)
-    target_transform: Literal["none", "log1p"] = "none"
+    target_transform: Literal["auto", "none", "log1p"] = "auto"
+    """``log1p``: models learn ``log1p(y)``, predictions are mapped back. ``auto``: log1p
+    for a log-scaled metric (rmsle) when every target is > -1, else none; a run records
+    the resolved choice in its config (see :mod:`podium.engine.targets`)."""
     stages: list[StageSpec] = Field(default_factory=list)
     models: dict[str, ModelSpec]
     test_predictions: Literal["fold_mean", "refit"] = "fold_mean"
