@@ -61,10 +61,15 @@ def test_value_columns() -> None:
     legacy = SubmissionSpec(id="ID", target="Adoption", kind="probability")
     assert legacy.value_columns(cols, task="multiclass", classes=classes) == ["Adoption", "Died"]
     bare = SubmissionSpec(id="ID", kind="probability")
-    assert bare.value_columns(cols, task="multiclass", classes=classes[::-1]) == ["Died", "Adoption"]
+    assert bare.value_columns(cols, task="multiclass", classes=classes[::-1]) == [
+        "Died",
+        "Adoption",
+    ]
     with pytest.raises(ValueError, match="leave submission.target out"):
         SubmissionSpec(id="ID", target="target").value_columns(cols, task="multiclass")
-    assert SubmissionSpec(id="Id", kind="value").value_columns(["Id", "SalePrice"]) == ["SalePrice"]
+    assert SubmissionSpec(id="Id", kind="value").value_columns(["Id", "SalePrice"]) == [
+        "SalePrice"
+    ]
     with pytest.raises(ValueError, match="set submission.target"):
         bare.value_columns(cols, task="binary")
     with pytest.raises(ValueError, match="did you mean 'SalePrice'"):

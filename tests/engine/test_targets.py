@@ -56,7 +56,9 @@ def test_negative_predictions_do_not_crash_rmsle() -> None:
     model = RidgeAdapter(task="regression")
     with pytest.raises(ValueError, match="greater than -1"):
         run_cv(StageChain([]), model, X, y, **args)
-    res = run_cv(StageChain([]), model, X, y, target_range=target_range("regression", rmsle, y), **args)
+    res = run_cv(
+        StageChain([]), model, X, y, target_range=target_range("regression", rmsle, y), **args
+    )
     assert np.isfinite(res.cv_mean) and res.oof.min() == 0.0 and res.test.min() >= 0.0
 
 
@@ -80,5 +82,9 @@ def test_rmsle_without_transform_runs_as_log1p(make_competition, monkeypatch) ->
 
     client = MlflowClient(tracking_uri=f"sqlite:///{root}/mlruns/mlflow.db")
     exp = client.get_experiment_by_name("toy")
-    runs = [r for r in client.search_runs([exp.experiment_id]) if "mlflow.parentRunId" not in r.data.tags]
+    runs = [
+        r
+        for r in client.search_runs([exp.experiment_id])
+        if "mlflow.parentRunId" not in r.data.tags
+    ]
     assert sorted(r.data.params["pipeline.target_transform"] for r in runs) == ["log1p", "log1p"]
