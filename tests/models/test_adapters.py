@@ -16,7 +16,15 @@ from podium.models import MODEL_ADAPTERS, ModelAdapter, get_adapter, make_model
 pytestmark = pytest.mark.filterwarnings("error")
 
 GBDTS = ["lightgbm", "xgboost", "catboost"]
-SKLEARN = ["logistic_regression", "ridge", "lasso", "random_forest", "extra_trees", "knn", "linear"]
+SKLEARN = [
+    "logistic_regression",
+    "ridge",
+    "lasso",
+    "random_forest",
+    "extra_trees",
+    "knn",
+    "linear",
+]
 SELF_ENCODING = ["sparse_linear"]  # reads text columns itself (one-hot, sparse)
 SUPPORTED = {
     "lightgbm": {"binary", "multiclass", "regression"},
