@@ -74,7 +74,7 @@ def test_rmsle_without_transform_runs_as_log1p(make_competition, monkeypatch) ->
     monkeypatch.chdir(root)
     auto = runner.invoke(app, ["run", "toy"])
     assert auto.exit_code == 0, auto.output
-    assert "target_transform: log1p (auto: metric rmsle" in auto.output
+    assert "target_transform: log1p; auto: metric rmsle is log-scaled" in auto.output
     explicit = runner.invoke(app, ["run", "toy", "--set", "target_transform=log1p"])
     assert explicit.exit_code == 0, explicit.output
     assert _cv(auto.output) == _cv(explicit.output)

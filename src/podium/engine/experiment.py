@@ -132,6 +132,8 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
     transform, note = resolve_target_transform(
         cfg.pipeline.target_transform, comp.task, metric, raw_y
     )
+    if cfg.pipeline.target_transform != "auto":
+        note = f"set in {cfg.source_of('target_transform')}"
     if transform != cfg.pipeline.target_transform:
         pipe = cfg.pipeline.model_copy(update={"target_transform": transform})
         cfg = dataclasses.replace(cfg, pipeline=pipe)
@@ -148,7 +150,7 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         models=models,
         registry=registry,
         target_range=target_range(comp.task, metric, raw_y),
-        target_note=f"target_transform: {transform} ({note})",
+        target_note=f"target_transform: {transform}; {note}",
     )
 
 

@@ -79,7 +79,7 @@ def resolve_target_transform(
     targets are all > -1, else ``none``.
     """
     if requested != "auto":
-        return requested, "set in the pipeline config"
+        return requested, "set in the config"
     if task != "regression":
         return "none", f"auto: {task} task"
     if not metric.log_scaled:
