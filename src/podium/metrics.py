@@ -28,6 +28,9 @@ class Metric:
     func: Callable[[Array, Array], float]
     greater_is_better: bool
     tasks: frozenset[str]
+    log_scaled: bool = False
+    """Scores ``log1p`` of targets and predictions (RMSLE): ``target_transform: auto``
+    then fits on ``log1p(y)`` (see :mod:`podium.engine.targets`)."""
 
     def __call__(self, y_true: Array, y_pred: Array) -> float:
         return float(self.func(np.asarray(y_true), np.asarray(y_pred)))
@@ -77,7 +80,7 @@ METRICS: dict[str, Metric] = {
         Metric("accuracy", lambda y, p: skm.accuracy_score(y, _labels(p)), True, _CLS),
         Metric("f1", _f1, True, _CLS),
         Metric("rmse", lambda y, p: float(np.sqrt(np.mean((y - p) ** 2))), False, _REG),
-        Metric("rmsle", _rmsle, False, _REG),
+        Metric("rmsle", _rmsle, False, _REG, log_scaled=True),
         Metric("mae", lambda y, p: skm.mean_absolute_error(y, p), False, _REG),
     )
 }

@@ -37,23 +37,28 @@ def build_submission(
         raise SubmissionError(f"sample submission ids in {spec.id!r} are not all test ids")
     pred = pred[order.astype(int)]
     out = sample.copy()
+    cols = _value_columns(sample, spec, task, classes)
     if task == "multiclass" and spec.kind == "probability":
-        if classes is None:
-            raise SubmissionError("multiclass probabilities need the class labels")
-        cols = [str(c) for c in classes]
-        missing = [c for c in cols if c not in out.columns]
-        if missing:
-            out[spec.target] = classes[pred.argmax(axis=1)]
-        else:
-            for j, c in enumerate(cols):
-                out[c] = pred[:, j]
+        for j, c in enumerate(cols):
+            out[c] = pred[:, j]
         return out
     if spec.kind == "label" and classes is not None:
         codes = pred.argmax(axis=1) if pred.ndim == 2 else (pred >= 0.5).astype(int)
-        out[spec.target] = classes[codes]
+        out[cols[0]] = classes[codes]
     else:
-        out[spec.target] = pred
+        out[cols[0]] = pred
     return out
+
+
+def _value_columns(
+    sample: pd.DataFrame, spec: SubmissionSpec, task: str | None, classes: np.ndarray | None
+) -> list[str]:
+    if task == "multiclass" and spec.kind == "probability" and classes is None:
+        raise SubmissionError("multiclass probabilities need the class labels")
+    try:
+        return spec.value_columns(sample.columns, task=task, classes=classes)
+    except ValueError as exc:
+        raise SubmissionError(f"sample submission: {exc}") from None
 
 
 def validate_submission(
@@ -82,10 +87,11 @@ def validate_submission(
         raise SubmissionError(f"{int(values.isna().to_numpy().sum())} missing predictions")
     if spec.kind == "label":
         if classes is not None:
-            bad = ~frame[spec.target].isin(classes)
+            (col,) = _value_columns(sample, spec, None, None)
+            bad = ~frame[col].isin(classes)
             if bad.any():
                 raise SubmissionError(
-                    f"label {frame[spec.target][bad].iloc[0]!r} is not a class of the target"
+                    f"label {frame[col][bad].iloc[0]!r} is not a class of the target"
                 )
         return
     num = values.to_numpy(dtype="float64")

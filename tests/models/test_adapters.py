@@ -16,7 +16,16 @@ from podium.models import MODEL_ADAPTERS, ModelAdapter, get_adapter, make_model
 pytestmark = pytest.mark.filterwarnings("error")
 
 GBDTS = ["lightgbm", "xgboost", "catboost"]
-SKLEARN = ["logistic_regression", "ridge", "lasso", "random_forest", "extra_trees", "knn"]
+SKLEARN = [
+    "logistic_regression",
+    "ridge",
+    "lasso",
+    "random_forest",
+    "extra_trees",
+    "knn",
+    "linear",
+]
+SELF_ENCODING = ["sparse_linear"]  # reads text columns itself (one-hot, sparse)
 SUPPORTED = {
     "lightgbm": {"binary", "multiclass", "regression"},
     "xgboost": {"binary", "multiclass", "regression"},
@@ -27,6 +36,8 @@ SUPPORTED = {
     "random_forest": {"binary", "multiclass", "regression"},
     "extra_trees": {"binary", "multiclass", "regression"},
     "knn": {"binary", "multiclass", "regression"},
+    "linear": {"binary", "multiclass", "regression"},
+    "sparse_linear": {"binary", "multiclass", "regression"},
 }
 CASES = [(name, task) for name, tasks in SUPPORTED.items() for task in sorted(tasks)]
 N_TRAIN = 240
@@ -73,7 +84,7 @@ def test_registry_names_and_class_variables() -> None:
         assert cls.name == name
         assert set(cls.tasks) == SUPPORTED[name]
         assert cls.supports_early_stopping == (name in GBDTS)
-        assert cls.needs_numeric == (name not in GBDTS)
+        assert cls.needs_numeric == (name not in GBDTS + SELF_ENCODING)
     assert MODEL_ADAPTERS["catboost"].iteration_param == "iterations"
     assert MODEL_ADAPTERS["lightgbm"].iteration_param == "n_estimators"
     assert MODEL_ADAPTERS["knn"].iteration_param is None

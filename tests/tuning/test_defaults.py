@@ -26,7 +26,7 @@ def test_every_registry_model_has_a_default_space():
 @pytest.mark.parametrize("use", sorted(DEFAULT_SPACES))
 def test_default_space_names_real_parameters_and_its_samples_fit(use):
     task = TASKS.get(use, "binary")
-    space = default_space("m", use)
+    space = default_space("m", use, task=task)
     assert space is not None and len(space) >= 1
     pipe = PipelineConfig.model_validate({"models": {"m": {"use": use}}})
     check_paths(space.paths, pipe, default_registry(), task=task, source="default")
@@ -42,3 +42,10 @@ def test_default_space_names_real_parameters_and_its_samples_fit(use):
         model = make_model(use, task=task, params={**params, **SMALL.get(use, {})}, n_jobs=1)
         pred = model.fit(X, y).predict(X)
         assert np.isfinite(pred).all()
+
+
+@pytest.mark.parametrize("use", ["linear", "sparse_linear"])
+def test_task_aware_models_search_their_variant(use):
+    assert "C" in default_space("m", use, task="binary").paths[0]
+    paths = default_space("m", use, task="regression").paths
+    assert any(p.endswith(".alpha") for p in paths) and not any(p.endswith(".C") for p in paths)

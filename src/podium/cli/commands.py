@@ -108,6 +108,7 @@ def validate(
     out.print(f"columns: {d.profile.summary()} (podium profile shows each)")
     print_notices(d.notices, out)
     out.print(f"folds: {folds.scheme}, {folds.n_splits} splits, fingerprint {folds.fingerprint}")
+    out.print(plan.target_note)
     out.print(f"stages: {checked} chain(s) fit on a sample of fold 1's training rows, ok")
 
 

@@ -52,6 +52,8 @@ class FoldReporter:
             f"run {run_name}: {len(plan.models)} model(s) x {plan.folds.n_splits} folds "
             f"({plan.folds.scheme}, folds {plan.folds.fingerprint})"
         )
+        if getattr(plan, "target_note", ""):
+            self.console.print(plan.target_note)
         if self.progress is not None:
             self.task = self.progress.add_task("training", total=n)
 

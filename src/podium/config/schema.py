@@ -8,6 +8,7 @@ declares stages and models, reusable across competitions. Unknown keys are error
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -138,11 +139,63 @@ class CVSpec(_Strict):
 
 
 class SubmissionSpec(_Strict):
-    """Column names and the kind of values the competition accepts."""
+    """Column names and the kind of values the competition accepts.
+
+    ``target`` may be left out: multiclass probabilities go to one column per class (the
+    sample's non-id columns); otherwise the sample's one non-id column is the target.
+    """
 
     id: str = "Id"
-    target: str
+    target: str | None = None
     kind: Literal["probability", "label", "value"] = "probability"
+
+    def value_columns(
+        self,
+        columns: Sequence[object],
+        *,
+        task: str | None = None,
+        classes: Sequence[object] | None = None,
+    ) -> list[str]:
+        """The sample submission's columns that predictions fill, given its ``columns``.
+
+        Multiclass probabilities: one column per class, in the order of ``classes`` (the
+        sample's non-id columns, which must be exactly the classes; a given ``target``
+        must be one of them). Otherwise ``[target]``, or the one non-id column.
+
+        Raises:
+            ValueError: a one-line reason (callers add the file's name).
+        """
+        others = [str(c) for c in columns if str(c) != self.id]
+        if task == "multiclass" and self.kind == "probability":
+            if self.target is not None and self.target not in others:
+                raise ValueError(
+                    f"submission target column {self.target!r} not found; for multiclass "
+                    f"probabilities leave submission.target out (the class columns are the "
+                    f"non-id columns: {', '.join(others[:6])})"
+                )
+            if classes is None:
+                return others
+            names = [str(c) for c in classes]
+            missing = [c for c in names if c not in others]
+            extra = [c for c in others if c not in names]
+            if missing or extra:
+                why = [f"class {c!r} of the target has no column" for c in missing[:3]]
+                why += [f"column {c!r} is not a class of the target" for c in extra[:3]]
+                raise ValueError(f"columns do not match the target's classes: {'; '.join(why)}")
+            return names
+        if self.target is None:
+            if len(others) != 1:
+                raise ValueError(
+                    f"submission.target is not set and the sample has {len(others)} non-id "
+                    f"columns ({', '.join(others[:6])}); set submission.target"
+                )
+            return others
+        if self.target not in others:
+            raise ValueError(
+                f"submission target column {self.target!r} not found"
+                f"{did_you_mean(self.target, others)}"
+            )
+        return [self.target]
 
 
 class TrackingSpec(_Strict):
@@ -299,7 +352,10 @@ class PipelineConfig(_Strict):
 
     description: str = ""
     ensemble: EnsembleSpec = Field(default_factory=EnsembleSpec)
-    target_transform: Literal["none", "log1p"] = "none"
+    target_transform: Literal["auto", "none", "log1p"] = "auto"
+    """``log1p``: models learn ``log1p(y)``, predictions are mapped back. ``auto``: log1p
+    for a log-scaled metric (rmsle) when every target is > -1, else none; a run records
+    the resolved choice in its config (see :mod:`podium.engine.targets`)."""
     stages: list[StageSpec] = Field(default_factory=list)
     models: dict[str, ModelSpec]
     test_predictions: Literal["fold_mean", "refit"] = "fold_mean"

@@ -175,7 +175,11 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
 
     sub = cfg.submission
     _need(sample, sub.id, sample_path, "submission id")
-    _need(sample, sub.target, sample_path, "submission target")
+    try:
+        classes = np.unique(y.to_numpy()) if cfg.task == "multiclass" else None
+        sub.value_columns(sample.columns, task=cfg.task, classes=classes)
+    except ValueError as exc:
+        raise DataError(f"{sample_path}: {exc}") from None
     if len(sample) != len(test):
         raise DataError(
             f"{sample_path}: sample submission has {len(sample)} rows but test file "

@@ -25,6 +25,7 @@ from podium.config import EarlyStoppingSpec
 from podium.cv import Folds, SplitContext
 from podium.engine.cache import CacheSlot, FeatureCache
 from podium.engine.result import CVResult, FoldResult
+from podium.engine.targets import TargetRange
 from podium.metrics import Metric
 
 __all__ = ["run_cv", "holdout_split"]
@@ -81,8 +82,10 @@ def _forward(y: np.ndarray, transform: str) -> np.ndarray:
     return np.log1p(y) if transform == "log1p" else y
 
 
-def _inverse(p: np.ndarray, transform: str) -> np.ndarray:
-    return np.expm1(p) if transform == "log1p" else p
+def _to_target(job: _FoldJob, p: Any) -> np.ndarray:
+    """A model's output on the target's scale, clipped to the target's valid range."""
+    p = np.asarray(p)
+    return job.target_range.clip(np.expm1(p) if job.target_transform == "log1p" else p)
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,6 +105,7 @@ class _FoldJob:
     time: np.ndarray | None
     split_context: SplitContext | None
     cache: CacheSlot | None = None
+    target_range: TargetRange = TargetRange()
 
     @property
     def use_es(self) -> bool:
@@ -202,10 +206,10 @@ def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) 
         fold_model.fit(Xtr, ytr)
         n_fit = len(tr)
     t1 = _time.perf_counter()
-    pred = _inverse(np.asarray(fold_model.predict(Xva)), job.target_transform)
+    pred = _to_target(job, fold_model.predict(Xva))
     test_pred = None
     if feats.test is not None:
-        test_pred = _inverse(np.asarray(fold_model.predict(feats.test)), job.target_transform)
+        test_pred = _to_target(job, fold_model.predict(feats.test))
     t2 = _time.perf_counter()
     result = FoldResult(
         fold=k,
@@ -234,6 +238,7 @@ def run_cv(
     early_stopping: EarlyStoppingSpec | None = None,
     test_predictions: str = "fold_mean",
     target_transform: str = "none",
+    target_range: TargetRange | None = None,
     seed: int = 0,
     groups: np.ndarray | None = None,
     time: np.ndarray | None = None,
@@ -254,7 +259,10 @@ def run_cv(
         X_test: test features; predicted by each fold's model (``fold_mean``) or by one
             model refit on all rows (``refit``, iterations scaled from the folds).
         early_stopping: holdout fraction and patience, for models that support it.
-        target_transform: ``log1p`` fits on ``log1p(y)`` and maps predictions back.
+        target_transform: ``log1p`` fits on ``log1p(y)`` and maps predictions back
+            (resolved: ``auto`` is resolved by ``prepare``, see :mod:`podium.engine.targets`).
+        target_range: every prediction (validation, test, refit) is clipped to it as it
+            is made; ``None``: not clipped.
         seed: seeds the early-stopping holdouts (one per fold).
         groups, time: keep early-stopping holdouts grouped or latest-in-time.
         on_fold: called with each finished fold's result and the number of folds.
@@ -291,7 +299,10 @@ def run_cv(
         time=time,
         split_context=split_context,
         cache=slot,
+        target_range=target_range or TargetRange(),
     )
+    if target_transform not in ("none", "log1p"):
+        raise ValueError(f"target_transform {target_transform!r}: resolve 'auto' first")
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(folds.n_splits)]
     splits = list(folds.split())
     if n_workers > 1 and len(splits) > 1:
@@ -354,4 +365,4 @@ def _refit_predict(
         full_model = full_model.with_iterations(iters)
     full_model.fit(feats.train, _forward(job.y, job.target_transform))
     pred = full_model.predict(feats.test)
-    return _inverse(np.asarray(pred), job.target_transform), iters, feats
+    return _to_target(job, pred), iters, feats

@@ -23,6 +23,7 @@ from podium.engine.build import auto_n_jobs, auto_n_workers, build_all
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.cv_loop import run_cv
 from podium.engine.result import CVResult, FoldResult
+from podium.engine.targets import TargetRange, resolve_target_transform, target_range
 from podium.exceptions import ConfigError, DataError
 from podium.metrics import Metric, get_metric
 from podium.registry import Registry
@@ -50,6 +51,10 @@ class Plan:
     metric: Metric
     models: dict[str, tuple[Any, Any]]
     registry: Registry | None = None  # what built the models (plug-ins included)
+    target_range: TargetRange = field(default_factory=TargetRange)
+    """What predictions are clipped to (see :mod:`podium.engine.targets`)."""
+    target_note: str = ""
+    """Why ``cfg.pipeline.target_transform`` (resolved from ``auto``) is what it is."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,14 +115,28 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
     """
     comp = cfg.competition
     metric = get_metric(comp.metric, comp.task)
+    raw_y = data.y.to_numpy(dtype="float64") if comp.task == "regression" else np.empty(0)
+    if metric.log_scaled and (raw_y <= -1).any():
+        raise DataError(
+            f"target {comp.data.target!r}: metric {metric.name} needs values > -1, "
+            f"found {raw_y.min():g}"
+        )
     if cfg.pipeline.target_transform == "log1p":
         if comp.task != "regression":
             raise ConfigError(
                 f"{cfg.source_of('target_transform')}: target_transform: log1p needs a "
                 f"regression task, got {comp.task!r}"
             )
-        if (data.y <= -1).any():
+        if (raw_y <= -1).any():
             raise DataError(f"target {comp.data.target!r}: log1p needs values > -1")
+    transform, note = resolve_target_transform(
+        cfg.pipeline.target_transform, comp.task, metric, raw_y
+    )
+    if cfg.pipeline.target_transform != "auto":
+        note = f"set in {cfg.source_of('target_transform')}"
+    if transform != cfg.pipeline.target_transform:
+        pipe = cfg.pipeline.model_copy(update={"target_transform": transform})
+        cfg = dataclasses.replace(cfg, pipeline=pipe)
     y, classes = encode_target(data.y, comp.task)
     folds = make_folds(cfg, data, y)
     models = build_all(cfg, registry, n_rows=len(data.train), kinds=getattr(data, "kinds", None))
@@ -130,6 +149,8 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         metric=metric,
         models=models,
         registry=registry,
+        target_range=target_range(comp.task, metric, raw_y),
+        target_note=f"target_transform: {transform}; {note}",
     )
 
 
@@ -195,6 +216,7 @@ def run_models(
                     early_stopping=spec.early_stopping,
                     test_predictions=spec.test_predictions or pipe.test_predictions,
                     target_transform=pipe.target_transform,
+                    target_range=plan.target_range,
                     seed=cfg.competition.seed + i + 1000 * r,
                     groups=_cv_column(plan, cfg.competition.cv.groups),
                     time=_cv_column(plan, cfg.competition.cv.time),

@@ -84,5 +84,5 @@ def _stack(
         oofs, tests, plan.y, plan.folds, plan.metric,
         level2=level2, members=members, passthrough=passthrough,
         passthrough_test=passthrough_test, final=spec.final, seed=cfg.competition.seed,
-        target_transform=cfg.pipeline.target_transform,
+        target_transform=cfg.pipeline.target_transform, target_range=plan.target_range,
     )  # fmt: skip

@@ -15,6 +15,7 @@ import pandas as pd
 
 from podium.cv import Folds
 from podium.engine import CVResult, run_cv
+from podium.engine.targets import TargetRange
 from podium.ensemble.combine import EnsembleResult, blend, stack_frame
 from podium.exceptions import ConfigError
 from podium.metrics import Metric
@@ -37,6 +38,7 @@ def stack(
     final: str = "weights",
     seed: int = 0,
     target_transform: str = "none",
+    target_range: TargetRange | None = None,
 ) -> EnsembleResult:
     """Stack level-1 predictions with one or more level-2 ``(chain, model)`` pairs.
 
@@ -47,6 +49,7 @@ def stack(
         final: how several level-2 models combine (a third level): a blend method.
         target_transform: ``log1p``: level 2 learns ``log1p(y)`` from ``log1p`` of the
             level-1 predictions (the scale the level-1 models were fit on).
+        target_range: level-2 predictions are clipped to it (as level 1's are).
 
     Raises:
         ConfigError: no level-2 model, or rows that were never validated (time schemes
@@ -80,6 +83,7 @@ def stack(
             name=name,
             seed=seed + i,
             target_transform=target_transform,
+            target_range=target_range,
         )
     if len(results) == 1:
         ((name, res),) = results.items()
@@ -93,7 +97,9 @@ def stack(
             fold_scores=scores,
             cv_mean=res.cv_mean,
             cv_std=res.cv_std,
-            naive_score=_naive(level2[name], X2, y, metric, target_transform),
+            naive_score=_naive(
+                level2[name], X2, y, metric, target_transform, target_range or TargetRange()
+            ),
             details={"level2": {name: res.cv_mean}, "importance": res.importances.to_dict()},
         )
     top = blend(
@@ -119,7 +125,12 @@ def stack(
 
 
 def _naive(
-    pair: tuple[Any, Any], X2: pd.DataFrame, y: np.ndarray, metric: Metric, transform: str
+    pair: tuple[Any, Any],
+    X2: pd.DataFrame,
+    y: np.ndarray,
+    metric: Metric,
+    transform: str,
+    target_range: TargetRange,
 ) -> float:
     """The level-2 model fit and scored on all rows (the in-sample figure)."""
     from sklearn.base import clone
@@ -130,4 +141,4 @@ def _naive(
     log = transform == "log1p"
     fitted = clone(model).fit(Z, np.log1p(y) if log else y)
     pred = fitted.predict(Z)
-    return float(metric(y, np.expm1(pred) if log else pred))
+    return float(metric(y, target_range.clip(np.expm1(pred) if log else pred)))

@@ -15,8 +15,14 @@ from typing import Any
 from podium.exceptions import ConfigError, did_you_mean
 from podium.models.base import TASKS, ModelAdapter
 from podium.models.gbdt import CatBoostAdapter, GBDTAdapter, LightGBMAdapter, XGBoostAdapter
-from podium.models.linear import LassoAdapter, LogisticRegressionAdapter, RidgeAdapter
+from podium.models.linear import (
+    LassoAdapter,
+    LinearAdapter,
+    LogisticRegressionAdapter,
+    RidgeAdapter,
+)
 from podium.models.neighbors import KNNAdapter
+from podium.models.sparse_linear import SparseLinearAdapter
 from podium.models.trees import ExtraTreesAdapter, RandomForestAdapter
 
 __all__ = [
@@ -28,10 +34,12 @@ __all__ = [
     "KNNAdapter",
     "LassoAdapter",
     "LightGBMAdapter",
+    "LinearAdapter",
     "LogisticRegressionAdapter",
     "ModelAdapter",
     "RandomForestAdapter",
     "RidgeAdapter",
+    "SparseLinearAdapter",
     "XGBoostAdapter",
     "get_adapter",
     "make_model",
@@ -46,6 +54,8 @@ MODEL_ADAPTERS: dict[str, type[ModelAdapter]] = {
         LogisticRegressionAdapter,
         RidgeAdapter,
         LassoAdapter,
+        LinearAdapter,
+        SparseLinearAdapter,
         RandomForestAdapter,
         ExtraTreesAdapter,
         KNNAdapter,

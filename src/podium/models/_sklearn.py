@@ -43,10 +43,19 @@ class SklearnAdapter(ModelAdapter):
         """Parameters used unless the user sets them."""
         return {}
 
-    def _check_params(self, params: dict[str, Any]) -> None:
-        valid = set(self._estimator_class()().get_params())
+    def _fit_params(self) -> dict[str, Any]:
+        """The defaults with the user's parameters over them: what the estimator gets."""
+        return {**self._defaults(), **(self.params or {})}
+
+    def param_names(self) -> frozenset[str]:
+        """The parameters this adapter uses for its task (tuning searches only these)."""
+        names = set(self._estimator_class()().get_params())
         if self.scale_features:
-            valid.add(STANDARDIZE)
+            names.add(STANDARDIZE)
+        return frozenset(names)
+
+    def _check_params(self, params: dict[str, Any]) -> None:
+        valid = set(self.param_names())
         for key in params:
             if key not in valid:
                 raise ConfigError(
@@ -68,7 +77,7 @@ class SklearnAdapter(ModelAdapter):
         eval_set: tuple[pd.DataFrame, np.ndarray] | None,
         early_stopping_rounds: int | None,
     ) -> None:
-        params = {**self._defaults(), **(self.params or {})}
+        params = self._fit_params()
         standardize = bool(params.pop(STANDARDIZE, self.scale_features))
         estimator = self._build(params, len(X))
         if standardize:

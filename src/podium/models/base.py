@@ -192,6 +192,11 @@ class ModelAdapter(BaseEstimator):
             )
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def param_names(self) -> frozenset[str] | None:
+        """The parameters this adapter uses for its task, if it can tell (``None``: it
+        cannot; the GBDTs' are read from their libraries). Tuning searches only these."""
+        return None
+
     # ------------------------------------------------------------- subclass hooks
     def _check_params(self, params: dict[str, Any]) -> None:
         """Raise ConfigError for parameters the library does not accept."""

@@ -1,4 +1,5 @@
-"""Linear model adapters: logistic regression (classification), ridge and lasso (regression).
+"""Linear model adapters: logistic regression (classification), ridge and lasso (regression),
+and ``linear``, which is logistic regression or ridge by task.
 
 Features are standardised inside the adapter (``params={"standardize": False}`` turns
 this off), so coefficients are comparable and their magnitudes serve as importances.
@@ -10,9 +11,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from podium.exceptions import ConfigError, did_you_mean
 from podium.models._sklearn import SklearnAdapter
 
-__all__ = ["LassoAdapter", "LogisticRegressionAdapter", "RidgeAdapter"]
+__all__ = ["LassoAdapter", "LinearAdapter", "LogisticRegressionAdapter", "RidgeAdapter"]
 
 
 class _LinearAdapter(SklearnAdapter):
@@ -67,3 +69,41 @@ class LassoAdapter(_LinearAdapter):
 
     def _defaults(self) -> dict[str, Any]:
         return {"alpha": 0.001, "max_iter": 20000, "random_state": self.seed}
+
+
+class LinearAdapter(_LinearAdapter):
+    """Task-aware linear model: logistic regression (binary, multiclass) or ridge (regression).
+
+    Parameters of either are accepted and those of the variant not in use are ignored, so
+    one pipeline serves every task (e.g. ``{C: 0.3, alpha: 3.0}``); a name that neither
+    knows is an error.
+    """
+
+    name: ClassVar[str] = "linear"
+    tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass", "regression"})
+
+    def _variant(self) -> _LinearAdapter:
+        cls = RidgeAdapter if self.task == "regression" else LogisticRegressionAdapter
+        return cls(task=self.task, seed=self.seed, n_jobs=self.n_jobs)
+
+    def _estimator_class(self) -> type:
+        return self._variant()._estimator_class()
+
+    def _defaults(self) -> dict[str, Any]:
+        return self._variant()._defaults()
+
+    def _check_params(self, params: dict[str, Any]) -> None:
+        valid: set[str] = set()
+        for task in ("binary", "regression"):
+            valid |= LinearAdapter(task=task).param_names()
+        for key in params:
+            if key not in valid:
+                raise ConfigError(
+                    f"unknown parameter {key!r} for model {self.name!r}"
+                    + did_you_mean(str(key), valid)
+                )
+
+    def _fit_params(self) -> dict[str, Any]:
+        own = self.param_names()
+        user = {k: v for k, v in (self.params or {}).items() if k in own}
+        return {**self._defaults(), **user}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from podium.models import MODEL_ADAPTERS
 from podium.tuning.space import SearchSpace, parse_space
 
 __all__ = ["DEFAULT_SPACES", "DEFAULT_FIXED", "default_space"]
@@ -46,6 +47,16 @@ DEFAULT_SPACES: dict[str, dict[str, dict[str, Any]]] = {
         "class_weight": {"categorical": [None, "balanced"]},
     },
     "ridge": {"alpha": {"float": [1e-3, 1e3], "log": True}},
+    # task-aware: C is used for classification, alpha for regression (the other is ignored)
+    "linear": {
+        "C": {"float": [1e-3, 100.0], "log": True},
+        "alpha": {"float": [1e-3, 1e3], "log": True},
+    },
+    "sparse_linear": {
+        "C": {"float": [1e-3, 100.0], "log": True},
+        "alpha": {"float": [1e-2, 1e3], "log": True},
+        "min_frequency": {"int": [1, 50], "log": True},
+    },
     "lasso": {"alpha": {"float": [1e-5, 1.0], "log": True}},
     "random_forest": {
         "max_features": {"float": [0.1, 1.0]},
@@ -65,8 +76,11 @@ DEFAULT_SPACES: dict[str, dict[str, dict[str, Any]]] = {
 DEFAULT_FIXED: dict[str, dict[str, Any]] = {"lightgbm": {"subsample_freq": 1}}
 
 
-def default_space(model: str, use: str) -> SearchSpace | None:
+def default_space(model: str, use: str, task: str | None = None) -> SearchSpace | None:
     """The default space of registry model ``use`` for pipeline model ``model``.
+
+    With ``task``, a task-aware model's space keeps only the parameters of its variant
+    for that task (``linear``: ``C`` for classification, ``alpha`` for regression).
 
     Returns:
         A space over ``models.<model>.params.*``, or ``None`` if ``use`` has no default.
@@ -74,6 +88,10 @@ def default_space(model: str, use: str) -> SearchSpace | None:
     entries = DEFAULT_SPACES.get(use)
     if entries is None:
         return None
+    if task is not None and use in MODEL_ADAPTERS:
+        used = MODEL_ADAPTERS[use](task=task).param_names()
+        if used is not None:
+            entries = {k: v for k, v in entries.items() if k in used}
     prefix = f"models.{model}.params."
     space = parse_space(
         {prefix + k: v for k, v in entries.items()}, source=f"default space of {use}"

@@ -156,7 +156,13 @@ class Objective:
             X_test=None,
             name=setup.model,
             early_stopping=spec.early_stopping,
-            target_transform=cfg.pipeline.target_transform,
+            # a trial's config is read again: "auto" resolves as the session's plan did
+            target_transform=(
+                plan.cfg.pipeline.target_transform
+                if cfg.pipeline.target_transform == "auto"
+                else cfg.pipeline.target_transform
+            ),
+            target_range=plan.target_range,
             seed=cfg.competition.seed + setup.model_index,
             groups=None if cv.groups is None else columns[cv.groups].to_numpy(),
             time=None if cv.time is None else columns[cv.time].to_numpy(),

@@ -152,12 +152,10 @@ def known_model_params(use: str, registry: Registry, task: str) -> frozenset[str
     if estimator is None:
         return None
     try:
-        names = set(cls(task=task)._estimator_class()().get_params())
+        names = cls(task=task).param_names()
     except Exception:  # a plug-in adapter podium does not know how to read
         return None
-    if getattr(cls, "scale_features", False):
-        names.add("standardize")
-    return frozenset(names | extra)
+    return None if names is None else frozenset(names | extra)
 
 
 @cache

@@ -147,7 +147,7 @@ def resolve_space(cfg: ResolvedConfig, model: str, registry: Registry) -> Search
     if any(t.model == model for t in targets):
         return space
     use = cfg.pipeline.models[model].use
-    default = default_space(model, use)
+    default = default_space(model, use, task=task)
     if default is None:
         raise ConfigError(
             f"{source}: search_space: no entries for model {model!r} and no default space "
