@@ -44,7 +44,7 @@ __all__ = ["SparseLinearAdapter", "SparseDesign"]
 _OWN = {
     "categorical": None,
     "min_frequency": 5,
-    "log_skewed": 1.0,
+    "log_skewed": 0.75,  # as the log_transform stage: 0.8494 vs 0.8446 ROC-AUC on telecom
     "missing_indicator": True,
 }
 _NAN = "\x00nan"
