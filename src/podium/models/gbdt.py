@@ -15,13 +15,6 @@ import numpy as np
 import pandas as pd
 
 from podium.exceptions import DataError
-from podium.models._columns import (
-    align_categories,
-    categorical_columns,
-    learn_categories,
-    to_catboost_strings,
-    to_float,
-)
 from podium.models._check import (
     catboost_names,
     check_names,
@@ -29,6 +22,13 @@ from podium.models._check import (
     gbdt_constraints,
     lightgbm_names,
     xgboost_names,
+)
+from podium.models._columns import (
+    align_categories,
+    categorical_columns,
+    learn_categories,
+    to_catboost_strings,
+    to_float,
 )
 from podium.models._params import merge_params
 from podium.models.base import ModelAdapter
