@@ -94,16 +94,15 @@ class _FittedWeights(Blender):
 
     def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
         m = P.shape[-1]
-        member_losses = safe_loss(lambda w: _loss(metric, y, _combine(P, w)))
-        losses = [member_losses(corner(m, j)) for j in range(m)]
+        score = safe_loss(lambda pred: _loss(metric, y, pred))
+        losses = [score(P[..., j]) for j in range(m)]  # exactly what the fallback predicts
         first = int(np.argmin(losses))
         self._prepare(P)
         Z = self._space(P)
         objective = search_objective(metric, y)
         search_loss = safe_loss(lambda w: objective(self._out(Z, w)))
         w = self._search(search_loss, m, first) if m > 1 else np.ones(1)
-        blend_loss = safe_loss(lambda w: _loss(metric, y, self._out(Z, w)))
-        if blend_loss(w) <= losses[first]:
+        if score(self._out(Z, w)) <= losses[first]:
             self.weights_, self.member_ = np.asarray(w, dtype=float), None
         else:
             self.weights_, self.member_ = corner(m, first), first
