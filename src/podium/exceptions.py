@@ -13,6 +13,7 @@ from collections.abc import Iterable
 __all__ = [
     "PodiumError",
     "ConfigError",
+    "ParamError",
     "DataError",
     "LeakageError",
     "SubmissionError",
@@ -28,6 +29,22 @@ class PodiumError(ValueError):
 
 class ConfigError(PodiumError):
     """A competition or pipeline config is malformed or names something unknown."""
+
+
+class ParamError(ConfigError):
+    """A model or stage parameter is unknown or has a bad value.
+
+    ``key`` is its path below the model or stage (``params.num_leaves``), ``reason`` what
+    is wrong with it; callers that know where the parameters came from prefix the key.
+    """
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return type(self), (self.key, self.reason)
 
 
 class DataError(PodiumError):

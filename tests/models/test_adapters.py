@@ -312,7 +312,7 @@ def test_models_without_nan_support_name_the_column() -> None:
 )
 def test_unknown_sklearn_param(name: str, bad: str, suggestion: str) -> None:
     task = "regression" if name in ("ridge", "lasso") else "binary"
-    with pytest.raises(ConfigError, match=f"{bad!r}.*did you mean {suggestion!r}"):
+    with pytest.raises(ConfigError, match=rf"params\.{bad}: .*did you mean {suggestion!r}"):
         make_model(name, task=task, params={bad: 1})
     X, y = make_data(task)
     with pytest.raises(ConfigError, match="did you mean"):

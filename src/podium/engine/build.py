@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from podium.config import ModelSpec, ResolvedConfig, StageSpec
 from podium.engine.select import resolve_columns
-from podium.exceptions import ConfigError
+from podium.exceptions import ConfigError, ParamError
 from podium.features import FEATURE_STAGES
 from podium.models import MODEL_ADAPTERS
+from podium.models._check import check_names, check_values, signature_names
 from podium.registry import Registry
 from podium.stages import BUILTIN_STAGES, StageChain
 
@@ -21,6 +23,7 @@ __all__ = [
     "build_chain",
     "build_model",
     "build_all",
+    "check_stage_params",
 ]
 
 
@@ -37,9 +40,14 @@ def default_registry() -> Registry:
 def _make_stage(spec: StageSpec, registry: Registry, where: str, cfg: ResolvedConfig) -> Any:
     try:
         cls = registry.stage(spec.use)
-        return cls(**spec.params)
     except ConfigError as exc:
         raise ConfigError(f"{cfg.source_of(where + '.use')}: {where}.use: {exc}") from None
+    try:
+        check_stage_params(cls, spec.use, spec.params)
+        return cls(**spec.params)
+    except ParamError as exc:
+        key = f"{where}.{exc.key}"
+        raise ConfigError(f"{cfg.source_of(key)}: {key}: {exc.reason}") from None
     except TypeError as exc:
         raise ConfigError(f"{cfg.source_of(where)}: {where}.params: {exc}") from None
 
@@ -53,6 +61,21 @@ def _with_kinds(
     except ConfigError as exc:
         raise ConfigError(f"{cfg.source_of(where + '.params')}: {exc}") from None
     return spec if params == spec.params else spec.model_copy(update={"params": params})
+
+
+def check_stage_params(cls: type, use: str, params: dict[str, Any]) -> None:
+    """Check a stage's parameters against its ``__init__`` signature (unknown names, with a
+    "did you mean") and its ``_parameter_constraints`` if it declares them (scikit-learn's
+    format).
+
+    Raises:
+        ParamError: keyed ``params.<name>``.
+    """
+    owner = f"stage {use!r}"
+    init = inspect.signature(cls.__init__).parameters.values()
+    if not any(p.kind is p.VAR_KEYWORD for p in init):
+        check_names(owner, params, signature_names(cls))
+    check_values(owner, params, getattr(cls, "_parameter_constraints", {}))
 
 
 def build_chain(
@@ -117,6 +140,9 @@ def build_model(
     )
     try:
         model.validate()
+    except ParamError as exc:
+        key = f"{where}.{exc.key}"
+        raise ConfigError(f"{cfg.source_of(key)}: {key}: {exc.reason}") from None
     except ConfigError as exc:
         raise ConfigError(f"{cfg.source_of(where + '.params')}: {where}: {exc}") from None
     return model

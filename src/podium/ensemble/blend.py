@@ -3,18 +3,22 @@
 A blender has ``fit(P, y, metric)`` and ``predict(P)``; ``P`` stacks the models'
 predictions along the last axis: ``(n, m)`` for binary and regression, ``(n, k, m)`` for
 multiclass probabilities. Every fitted blender exposes ``weights_`` (non-negative, summing
-to 1) where weights make sense.
+to 1) where weights make sense. The blenders that fit weights (``weights rank power
+hill``) never score worse in-sample than their best member: they fall back to it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Self
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import expit, logit, softmax
+from scipy.special import expit, logit
 from scipy.stats import rankdata
 
+from podium.ensemble._objective import loss as _loss
+from podium.ensemble._objective import search_objective
+from podium.ensemble._simplex import caruana, corner, optimise, safe_loss
 from podium.exceptions import ConfigError, did_you_mean
 from podium.metrics import Metric
 
@@ -35,11 +39,6 @@ _EPS = 1e-6
 
 def _combine(P: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.tensordot(P, w, axes=([P.ndim - 1], [0]))
-
-
-def _loss(metric: Metric, y: np.ndarray, pred: np.ndarray) -> float:
-    score = metric(y, pred)
-    return -score if metric.greater_is_better else score
 
 
 class Blender:
@@ -69,28 +68,73 @@ class BestBlender(Blender):
         return self
 
 
-class WeightsBlender(Blender):
-    """Weights optimised on the metric: non-negative and summing to 1 (a softmax of free
-    parameters), searched with Powell's method from equal weights (works for rank metrics
-    such as ROC-AUC that have no gradient)."""
+class _FittedWeights(Blender):
+    """Base of the blenders that fit weights, with the guarantee that the fitted blend
+    scores in-sample no worse than the best single member.
+
+    Subclasses set how inputs are mapped (``_space``, ``_prepare``) and how weights are
+    searched (``_search``). If the searched blend loses to the best member on the rows
+    it was fit on, the blender falls back to that member: ``weights_`` is its corner and
+    ``member_`` its index, and ``predict`` returns its predictions unchanged.
+    """
+
+    def _prepare(self, P: np.ndarray) -> None:
+        """Learn what ``_space`` needs from the fitting rows (e.g. rank references)."""
+
+    def _space(self, P: np.ndarray) -> np.ndarray:
+        """The members' predictions in the space where they are averaged."""
+        return P
+
+    def _out(self, Z: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Blend in the averaging space, mapped back to predictions."""
+        return _combine(Z, w)
+
+    def _search(self, loss: Callable[[np.ndarray], float], m: int, first: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
+        m = P.shape[-1]
+        score = safe_loss(lambda pred: _loss(metric, y, pred))
+        losses = [score(P[..., j]) for j in range(m)]  # exactly what the fallback predicts
+        first = int(np.argmin(losses))
+        self._prepare(P)
+        Z = self._space(P)
+        objective = search_objective(metric, y)
+        search_loss = safe_loss(lambda w: objective(self._out(Z, w)))
+        w = self._search(search_loss, m, first) if m > 1 else np.ones(1)
+        if score(self._out(Z, w)) <= losses[first]:
+            self.weights_, self.member_ = np.asarray(w, dtype=float), None
+        else:
+            self.weights_, self.member_ = corner(m, first), first
+        return self
+
+    def predict(self, P: np.ndarray) -> np.ndarray:
+        if self.member_ is not None:
+            return P[..., self.member_]
+        return self._out(self._space(P), self.weights_)
+
+    def describe(self) -> dict[str, Any]:
+        out = super().describe()
+        if self.member_ is not None:
+            out["fallback_member"] = int(self.member_)
+        return out
+
+
+class WeightsBlender(_FittedWeights):
+    """Weights optimised on the metric: non-negative and summing to 1.
+
+    Searched from two starts, the best single model's corner and Caruana's greedy
+    selection with replacement, with SLSQP on the simplex and then Powell's method (which
+    works for rank metrics such as ROC-AUC that have no gradient). In-sample the blend
+    never scores worse than the best member (it falls back to that member otherwise).
+    """
 
     def __init__(self, max_iter: int = 2000) -> None:
         self.max_iter = max_iter
 
-    def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
-        m = P.shape[-1]
-        if m == 1:
-            self.weights_ = np.ones(1)
-            return self
-
-        def objective(z: np.ndarray) -> float:
-            return _loss(metric, y, _combine(P, softmax(z)))
-
-        res = minimize(objective, np.zeros(m), method="Powell", options={"maxiter": self.max_iter})
-        w = softmax(res.x)
-        w[w < 1e-4] = 0.0
-        self.weights_ = w / w.sum()
-        return self
+    def _search(self, loss: Callable[[np.ndarray], float], m: int, first: int) -> np.ndarray:
+        starts = [corner(m, first), caruana(loss, m, first)]
+        return optimise(loss, starts, max_iter=self.max_iter)
 
 
 class RankBlender(WeightsBlender):
@@ -103,10 +147,12 @@ class RankBlender(WeightsBlender):
     def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
         if P.ndim != 2:
             raise ConfigError("ensemble method 'rank' works for binary and regression tasks")
-        self.reference_ = np.sort(P, axis=0)
-        return super().fit(self._ranks(P), y, metric)
+        return super().fit(P, y, metric)
 
-    def _ranks(self, P: np.ndarray) -> np.ndarray:
+    def _prepare(self, P: np.ndarray) -> None:
+        self.reference_ = np.sort(P, axis=0)
+
+    def _space(self, P: np.ndarray) -> np.ndarray:
         n = self.reference_.shape[0]
         cols = []
         for j in range(P.shape[1]):
@@ -114,9 +160,6 @@ class RankBlender(WeightsBlender):
             hi = np.searchsorted(self.reference_[:, j], P[:, j], side="right")
             cols.append((lo + hi) / (2.0 * n))
         return np.column_stack(cols)
-
-    def predict(self, P: np.ndarray) -> np.ndarray:
-        return _combine(self._ranks(P), self.weights_)
 
 
 class PowerBlender(WeightsBlender):
@@ -128,36 +171,23 @@ class PowerBlender(WeightsBlender):
         self.space = space
         self.power = power
 
-    def _forward(self, P: np.ndarray) -> np.ndarray:
+    def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
+        if self.space not in ("logit", "power"):
+            raise ConfigError(f"ensemble space must be logit or power, got {self.space!r}")
+        return super().fit(P, y, metric)
+
+    def _space(self, P: np.ndarray) -> np.ndarray:
         if self.space == "logit":
             return logit(np.clip(P, _EPS, 1 - _EPS))
         return np.power(np.clip(P, 0, None), self.power)
 
-    def _inverse(self, Z: np.ndarray) -> np.ndarray:
+    def _out(self, Z: np.ndarray, w: np.ndarray) -> np.ndarray:
         if self.space == "logit":
-            return expit(Z)
-        return np.power(np.clip(Z, 0, None), 1.0 / self.power)
-
-    def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
-        if self.space not in ("logit", "power"):
-            raise ConfigError(f"ensemble space must be logit or power, got {self.space!r}")
-        Z = self._forward(P)
-        m = P.shape[-1]
-
-        def objective(z: np.ndarray) -> float:
-            return _loss(metric, y, self._inverse(_combine(Z, softmax(z))))
-
-        res = minimize(objective, np.zeros(m), method="Powell", options={"maxiter": self.max_iter})
-        w = softmax(res.x)
-        w[w < 1e-4] = 0.0
-        self.weights_ = w / w.sum()
-        return self
-
-    def predict(self, P: np.ndarray) -> np.ndarray:
-        return self._inverse(_combine(self._forward(P), self.weights_))
+            return expit(_combine(Z, w))
+        return np.power(np.clip(_combine(Z, w), 0, None), 1.0 / self.power)
 
 
-class HillClimbBlender(Blender):
+class HillClimbBlender(_FittedWeights):
     """Caruana et al. (2004) ensemble selection with replacement.
 
     Starts from the best single model and repeatedly adds (with replacement) the model
@@ -169,25 +199,8 @@ class HillClimbBlender(Blender):
         self.n_iter = n_iter
         self.tol = tol
 
-    def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
-        m = P.shape[-1]
-        counts = np.zeros(m)
-        losses = [_loss(metric, y, P[..., j]) for j in range(m)]
-        first = int(np.argmin(losses))
-        counts[first] = 1
-        total = P[..., first].copy()
-        best = losses[first]
-        for _ in range(self.n_iter):
-            k = counts.sum()
-            trial = [_loss(metric, y, (total + P[..., j]) / (k + 1)) for j in range(m)]
-            j = int(np.argmin(trial))
-            if trial[j] > best - self.tol:
-                break
-            best = trial[j]
-            counts[j] += 1
-            total = total + P[..., j]
-        self.weights_ = counts / counts.sum()
-        return self
+    def _search(self, loss: Callable[[np.ndarray], float], m: int, first: int) -> np.ndarray:
+        return caruana(loss, m, first, n_iter=self.n_iter, tol=self.tol)
 
 
 BLENDERS: dict[str, type[Blender]] = {

@@ -9,7 +9,8 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from podium.exceptions import ConfigError, did_you_mean
+from podium.exceptions import ConfigError
+from podium.models._check import check_names, check_values
 from podium.models._columns import numeric_matrix
 from podium.models.base import ModelAdapter
 
@@ -55,13 +56,13 @@ class SklearnAdapter(ModelAdapter):
         return frozenset(names)
 
     def _check_params(self, params: dict[str, Any]) -> None:
-        valid = set(self.param_names())
-        for key in params:
-            if key not in valid:
-                raise ConfigError(
-                    f"unknown parameter {key!r} for model {self.name!r}"
-                    + did_you_mean(str(key), valid)
-                )
+        cls = self._estimator_class()
+        owner = f"model {self.name!r}"
+        check_names(owner, params, set(self.param_names()))
+        constraints = dict(getattr(cls, "_parameter_constraints", {}))
+        if self.scale_features:
+            constraints[STANDARDIZE] = ["boolean"]
+        check_values(owner, params, constraints)
 
     def _prepare(self, X: pd.DataFrame, *, fitting: bool) -> np.ndarray:  # type: ignore[override]
         return numeric_matrix(X, self._columns, self.name, allow_nan=self.allows_nan)

@@ -15,6 +15,14 @@ import numpy as np
 import pandas as pd
 
 from podium.exceptions import DataError
+from podium.models._check import (
+    catboost_names,
+    check_names,
+    check_values,
+    gbdt_constraints,
+    lightgbm_names,
+    xgboost_names,
+)
 from podium.models._columns import (
     align_categories,
     categorical_columns,
@@ -44,8 +52,16 @@ class GBDTAdapter(ModelAdapter):
     def _library_params(self) -> dict[str, Any]:
         return merge_params(self._defaults(), self.params, self.aliases)
 
+    def _library_names(self) -> frozenset[str]:
+        """Every parameter name the library accepts."""
+        raise NotImplementedError
+
     def _check_params(self, params: dict[str, Any]) -> None:
         merge_params({}, params, self.aliases)
+        owner = f"model {self.name!r}"
+        podium_aliases = {n for group in self.aliases.values() for n in group}
+        check_names(owner, params, self._library_names() | podium_aliases | set(self.aliases))
+        check_values(owner, params, gbdt_constraints(self.name))
 
     def _iteration_aliases(self) -> frozenset[str]:
         param = self.iteration_param or ""
@@ -106,6 +122,9 @@ class LightGBMAdapter(GBDTAdapter):
         "verbosity": ("verbose",),
     }
 
+    def _library_names(self) -> frozenset[str]:
+        return lightgbm_names()
+
     def _defaults(self) -> dict[str, Any]:
         defaults: dict[str, Any] = {
             "n_estimators": 2000,
@@ -159,6 +178,9 @@ class XGBoostAdapter(GBDTAdapter):
         "random_state": ("seed",),
         "n_jobs": ("nthread",),
     }
+
+    def _library_names(self) -> frozenset[str]:
+        return xgboost_names()
 
     def _defaults(self) -> dict[str, Any]:
         return {
@@ -219,6 +241,9 @@ class CatBoostAdapter(GBDTAdapter):
     }
     _LOGGING = ("verbose", "logging_level", "verbose_eval", "silent")
     _PINNED = ("leaf_estimation_iterations", "boosting_type")
+
+    def _library_names(self) -> frozenset[str]:
+        return catboost_names()
 
     def _defaults(self) -> dict[str, Any]:
         loss = {"binary": "Logloss", "multiclass": "MultiClass", "regression": "RMSE"}

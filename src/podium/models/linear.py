@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from podium.exceptions import ConfigError, did_you_mean
+from podium.models._check import check_names
 from podium.models._sklearn import SklearnAdapter
 
 __all__ = ["LassoAdapter", "LinearAdapter", "LogisticRegressionAdapter", "RidgeAdapter"]
@@ -96,12 +96,7 @@ class LinearAdapter(_LinearAdapter):
         valid: set[str] = set()
         for task in ("binary", "regression"):
             valid |= LinearAdapter(task=task).param_names()
-        for key in params:
-            if key not in valid:
-                raise ConfigError(
-                    f"unknown parameter {key!r} for model {self.name!r}"
-                    + did_you_mean(str(key), valid)
-                )
+        check_names(f"model {self.name!r}", params, valid)
 
     def _fit_params(self) -> dict[str, Any]:
         own = self.param_names()

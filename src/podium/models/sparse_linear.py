@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import sparse
 
 from podium.exceptions import ConfigError, DataError, did_you_mean
+from podium.models._check import check_names
 from podium.models._columns import is_categorical, to_float
 from podium.models._sklearn import InvalidParameterError
 from podium.models.base import ModelAdapter
@@ -208,12 +209,7 @@ class SparseLinearAdapter(ModelAdapter):
         valid: set[str] = set()
         for task in ("binary", "regression"):
             valid |= SparseLinearAdapter(task=task).param_names()
-        for key in params:
-            if key not in valid:
-                raise ConfigError(
-                    f"unknown parameter {key!r} for model {self.name!r}"
-                    + did_you_mean(str(key), valid)
-                )
+        check_names(f"model {self.name!r}", params, valid)
         cats = params.get("categorical")
         if cats is not None and (
             not isinstance(cats, list | tuple) or not all(isinstance(c, str) for c in cats)

@@ -6,11 +6,13 @@ rows of a fold and only transforms validation and test rows.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import OneHotEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from podium.exceptions import ConfigError
 from podium.stages.base import BaseStage, check_columns
@@ -141,6 +143,12 @@ class Imputer(BaseStage):
         indicator: add ``<col>__isna`` columns for numeric columns missing in training.
     """
 
+    _parameter_constraints: dict[str, list[Any]] = {  # checked before training
+        "strategy": [StrOptions({"median", "mean", "zero"})],
+        "fill_text": [str],
+        "indicator": ["boolean"],
+    }
+
     def __init__(
         self, strategy: str = "median", fill_text: str = MISSING, indicator: bool = False
     ) -> None:
@@ -199,6 +207,15 @@ class CategoricalEncoder(BaseStage):
             column.
         min_frequency: ``onehot`` only: rarer categories are grouped as infrequent.
     """
+
+    _parameter_constraints: dict[str, list[Any]] = {  # checked before training
+        "encoding": [StrOptions({"native", "ordinal", "onehot"})],
+        "min_frequency": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="neither"),
+            None,
+        ],
+    }
 
     def __init__(
         self,
