@@ -16,7 +16,8 @@ columns such as bike sharing's casual/registered), the competition's train_filte
 AutoGluon learns log1p(target) with "root_mean_squared_error" (AutoGluon 1.6 has no RMSLE
 metric), predictions mapped back with expm1 and clipped at 0. Ray is started before the fit
 with its dashboard off: on this machine the dashboard's start times out after 30 s, which
-the fit's time limit would otherwise pay for. Prints one JSON line of facts at the end.
+the fit's time limit would otherwise pay for. Prints one JSON line of facts at the end
+(and writes it to --facts).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--path")
     ap.add_argument("--presets", default="best_quality")
     ap.add_argument("--fit-args", default="{}", help="JSON of extra TabularPredictor.fit args")
+    ap.add_argument("--facts", help="also write the facts line (JSON) to this file")
     return ap.parse_args()
 
 
@@ -119,14 +121,18 @@ def main() -> None:
                     out[col] = proba[col].to_numpy()[rows]
     out.to_csv(args.out, index=False)
     board = predictor.leaderboard(silent=True)
-    print(json.dumps({
+    facts = json.dumps({
         "autogluon": autogluon.tabular.__version__, "pandas": pd.__version__,
         "ray_init_s": round(ray_s, 1), "fit_s": round(fit_s, 1),
         "predict_s": round(time.perf_counter() - t_pred, 1),
         "total_s": round(time.perf_counter() - t_start, 1), "n_models": len(board),
         "best_model": predictor.model_best, "features": features, "dropped": drop,
         "log_target": log_target,
-    }))
+    })
+    print(facts, flush=True)
+    if args.facts:
+        with open(args.facts, "w") as fh:
+            fh.write(facts + "\n")
 
 
 if __name__ == "__main__":

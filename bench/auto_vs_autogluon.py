@@ -59,8 +59,9 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--small", action="store_true", help="small generated competitions")
     ap.add_argument("--seed", type=int, default=0, help="data generation and holdout seed")
     ap.add_argument("--data-root", type=Path, help="real data (default $PODIUM_DATA_DIR)")
-    ap.add_argument("--podium-args", default="",
-                    help='extra `podium run` arguments, e.g. "--pipeline strong"')
+    ap.add_argument("--podium-args", action="append", default=[], metavar="[COMP=]ARGS",
+                    help='extra `podium run` arguments, e.g. "--pipeline strong"; with COMP= '
+                    "for one competition only (repeatable)")
     ap.add_argument("--pipeline", action="append", default=[], metavar="[COMP=]PATH",
                     help="a hand-written pipeline to run too (repeatable)")
     ap.add_argument("--ag-time", type=float, help="AutoGluon time_limit (default: podium's W)")
@@ -153,6 +154,16 @@ def _keep_id(comp: Competition) -> bool:
     return True
 
 
+def _ag_env(python: Path) -> dict[str, str]:
+    """Our environment less podium's venv and uv's variables: Ray sees that this bench runs
+    under `uv run` and would start its workers in podium's venv (no ray there) otherwise."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VIRTUAL_ENV", "PYTHONPATH") and not k.startswith("UV_")}
+    env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
+    env["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] = "0"
+    return env
+
+
 def run_autogluon(comp: Competition, time_limit: float, args: argparse.Namespace) -> Outcome:
     """bench/ag_fit.py in AutoGluon's venv with time_limit, timed and graded."""
     cfg = comp.config
@@ -169,22 +180,38 @@ def run_autogluon(comp: Competition, time_limit: float, args: argparse.Namespace
            "--metric", cfg["metric"], "--time-limit", str(time_limit),
            "--sub-id", sub_spec["id"], "--sub-target", sub_spec["target"],
            "--path", str(out / "models"), "--presets", args.ag_presets,
-           "--fit-args", args.ag_fit_args]
+           "--fit-args", args.ag_fit_args, "--facts", str(out / "facts.json")]
     if data.get("id"):
         cmd += ["--id", data["id"]] + (["--keep-id"] if _keep_id(comp) else [])
     if data.get("train_filter"):
         cmd += ["--query", data["train_filter"]]
-    rc, wall = _timed(cmd, out / "ag.log", cwd=out)
+    rc, wall = _timed(cmd, out / "ag.log", cwd=out, env=_ag_env(args.ag_python))
     result = Outcome("autogluon", wall=wall, extra={"cmd": _sh(cmd), "log": str(out / "ag.log"),
                                                     "time_limit": time_limit})
     if rc != 0 or not sub.is_file():
         result.note = f"failed (exit {rc}): {_last_line(out / 'ag.log')[:160]}"
         return result
     result.score = grade(comp, sub)
-    facts = json.loads(_last_line(out / "ag.log", "{"))
+    facts = json.loads((out / "facts.json").read_text())
     result.extra.update(facts)
     result.note = f"{facts['n_models']} models, best {facts['best_model']}"
     return result
+
+
+def _for(comp: str, name: str) -> bool:
+    return comp in (name, name.removesuffix("_holdout"))
+
+
+def _podium_extra(specs: list[str], name: str) -> list[str]:
+    """The global --podium-args, then those given as ``name=ARGS``."""
+    out: list[str] = []
+    for spec in specs:
+        comp, sep, rest = spec.partition("=")
+        if sep and comp in ALL:
+            out += shlex.split(rest) if _for(comp, name) else []
+        else:
+            out += shlex.split(spec)
+    return out
 
 
 def _hand_pipelines(specs: list[str], name: str) -> list[str]:
@@ -193,7 +220,7 @@ def _hand_pipelines(specs: list[str], name: str) -> list[str]:
         comp, sep, path = spec.partition("=")
         if not sep:
             paths.append(spec)
-        elif comp in (name, name.removesuffix("_holdout")):
+        elif _for(comp, name):
             paths.append(path)
     return paths
 
@@ -257,17 +284,17 @@ def main() -> None:
     comps = prepare(work / "comps", names, small=args.small, seed=args.seed,
                     data_root=args.data_root)
     warm_store(work)
-    podium_extra = shlex.split(args.podium_args)
     rows, notes = [], []
     for name, comp in comps.items():
         if args.drop_train_only and (cols := drop_train_only(comp)):
             notes.append(f"{name}: data.drop += {cols} (--drop-train-only)")
-        auto = run_podium(comp, podium_extra, "podium", work)
+        auto = run_podium(comp, _podium_extra(args.podium_args, name), "podium", work)
         print(f"{name}: podium {_fmt(auto.score)} in {auto.wall:.0f}s  {auto.note}", flush=True)
         hands = [run_podium(comp, ["--pipeline", p], f"hand-{i}", work)
                  for i, p in enumerate(_hand_pipelines(args.pipeline, name))]
         for p, h in zip(_hand_pipelines(args.pipeline, name), hands, strict=True):
             print(f"{name}: hand {p} {_fmt(h.score)} in {h.wall:.0f}s  {h.note}", flush=True)
+            notes.append(f"{name} hand-written `{p}`: {_fmt(h.score)} in {h.wall:.0f}s; {h.note}")
         limit = args.ag_time or (math.ceil(auto.wall) if auto.score is not None else None)
         if args.no_ag or limit is None:
             ag = Outcome("autogluon", note="not run")
@@ -275,6 +302,12 @@ def main() -> None:
             ag = run_autogluon(comp, limit, args)
             print(f"{name}: AutoGluon {_fmt(ag.score)} in {ag.wall:.0f}s (time_limit {limit}s)"
                   f"  {ag.note}", flush=True)
+            if ag.score is not None:
+                x = ag.extra
+                notes.append(f"{name} AutoGluon: ray start {x['ray_init_s']}s, fit {x['fit_s']}s "
+                             f"(time_limit {limit}s), predict {x['predict_s']}s; {ag.note}")
+        if auto.score is not None:
+            notes.append(f"{name} podium: {auto.note}")
         for r in (auto, *hands, ag):
             if r.score is None:
                 notes.append(f"{name} {r.label}: {r.note} (log {r.extra.get('log', '-')})")
@@ -289,9 +322,14 @@ def print_report(args: argparse.Namespace, head: list[str], rows: list, notes: l
     lines = ["<!-- section: auto-vs-autogluon -->",
              "## `podium run` (no pipeline named) against AutoGluon best_quality", "", *head,
              f"- sizes: {'small (smoke)' if args.small else 'full'}; podium args: "
-             f"`{args.podium_args or '(none)'}`; AutoGluon presets {args.ag_presets}, "
+             f"`{' | '.join(args.podium_args) or '(none)'}`; AutoGluon presets {args.ag_presets}, "
              f"fit args {args.ag_fit_args}, time_limit "
-             f"{args.ag_time or 'W, podium wall s'}", "",
+             f"{args.ag_time or 'W, podium wall s'}",
+             "- AutoGluon is given the train file less the id (kept when it is a timestamp) and"
+             " less train-only columns, with the competition's train_filter; roc_auc ->"
+             " roc_auc, logloss -> log_loss, rmsle -> log1p target with"
+             " root_mean_squared_error; both submission files are graded by"
+             " bench/practice/grade.py with podium's metric functions", "",
              "| " + " | ".join(cols) + " |", "|" + "---|" * 2 + "---:|" * (len(cols) - 2)]
     for comp, auto, hands, ag in rows:
         metric = metric_of(comp)

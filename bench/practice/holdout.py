@@ -1,6 +1,7 @@
 """Holdout competitions from real data whose test labels are unknown.
 
-A seeded 20% of the train file (stratified for classification) becomes the test file,
+A seeded 20% of the train file (stratified for classification; only rows that pass the
+competition's train_filter) becomes the test file,
 without the target and with only the columns the real test file has; the rest is the new
 train file. The competitor sees a competition like the real one; the grader keeps the
 held-out labels.
@@ -96,9 +97,13 @@ def write_holdout(
     full = pd.read_csv(Path(source) / data.get("train", "train.csv")).rename(columns=spec.rename)
     real_test = pd.read_csv(Path(source) / spec.real_test, nrows=0).columns
     target, id_col = data["target"], data.get("id")
-    strat = full[target] if cfg["task"] in ("binary", "multiclass") else None
-    train, held = train_test_split(full, test_size=frac, random_state=seed, stratify=strat)
-    train, held = train.reset_index(drop=True), held.reset_index(drop=True)
+    # Rows the competition's train_filter drops (house prices' partial sales of huge houses)
+    # stay in train, where podium drops them: one of them in the test would decide the score.
+    kept = full.query(data["train_filter"]) if data.get("train_filter") else full
+    strat = kept[target] if cfg["task"] in ("binary", "multiclass") else None
+    _, held = train_test_split(kept, test_size=frac, random_state=seed, stratify=strat)
+    train = full.drop(index=held.index).reset_index(drop=True)
+    held = held.reset_index(drop=True)
     test = held[[c for c in full.columns if c in real_test]]
     sub_id = cfg["submission"]["id"]
     ids = held[id_col] if id_col else pd.Series(np.arange(len(held)), name=sub_id)

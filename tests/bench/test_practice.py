@@ -141,12 +141,15 @@ def test_holdout_keeps_the_real_test_columns(tmp_path):
                           "sub": rng.choice(["p", "q"], n), "y": rng.choice(["a", "b", "c"], n)})
     train.to_csv(src / "train.csv", index=False)
     pd.DataFrame(columns=["ID", "x"]).to_csv(src / "test.csv", index=False)
-    cfg = {"name": "toy", "data": {"id": "ID", "target": "y"}, "task": "multiclass",
+    cfg = {"name": "toy", "data": {"id": "ID", "target": "y", "train_filter": "x < 1.0"},
+           "task": "multiclass",
            "metric": "logloss", "pipeline": "baseline",
            "submission": {"id": "ID", "target": "a", "kind": "probability"}}
     comp = write_holdout(tmp_path / "out", HoldoutSpec("toy", cfg, rename={"RowID": "ID"}), src)
     test, labels = _read(comp, "test.csv"), pd.read_csv(comp.labels)
-    assert list(test.columns) == ["ID", "x"] and len(test) == 40
+    kept = int((train["x"] < 1.0).sum())
+    assert list(test.columns) == ["ID", "x"] and len(test) == int(np.ceil(0.2 * kept))
+    assert (test["x"] < 1.0).all() and len(test) + len(_read(comp, "train.csv")) == n
     assert list(_read(comp, "sample_submission.csv").columns) == ["ID", "a", "b", "c"]
     assert comp.train_only == ["sub"]
     assert not set(test["ID"]) & set(_read(comp, "train.csv")["ID"])
