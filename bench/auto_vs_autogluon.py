@@ -120,7 +120,7 @@ def run_podium(comp: Competition, extra: list[str], label: str, work: Path) -> O
         result.note = f"failed (exit {rc}): {_last_line(out / 'podium.log')[:160]}"
         return result
     result.score = grade(comp, sub)
-    result.note = _last_line(out / "podium.log", "CV ").split(";")[0]
+    result.note = _last_line(out / "podium.log", "CV ").split("; run ")[0]
     return result
 
 

@@ -21,6 +21,7 @@ __all__ = ["Competition", "GENERATED", "HOLDOUTS", "ALL", "grade", "metric_of",
 
 GENERATED = {"employee_access": write_access, "bike_sharing": write_bike}
 ALL = [*GENERATED, *HOLDOUTS]
+SMALL_ROWS = 3_000
 
 
 def default_data_root() -> Path:
@@ -43,8 +44,9 @@ def prepare(
 ) -> dict[str, Competition]:
     """Write the named competitions (default: all) under ``root``; return them by name.
 
-    Generated ones honour ``small``; holdouts cut ``data_root/<name>/`` (the real data,
-    default ``$PODIUM_DATA_DIR`` or ``../shared/data``) and are the same at both sizes.
+    Holdouts cut ``data_root/<name>/`` (the real data, default ``$PODIUM_DATA_DIR`` or
+    ``../shared/data``); ``small`` makes the generated ones small and holdouts of at most
+    ``SMALL_ROWS`` train rows.
     """
     out: dict[str, Competition] = {}
     for name in names or ALL:
@@ -52,7 +54,8 @@ def prepare(
             out[name] = GENERATED[name](Path(root), seed, small=small)
         elif name in HOLDOUTS:
             source = Path(data_root or default_data_root()) / name
-            out[name] = write_holdout(Path(root), HOLDOUTS[name], source, seed=seed)
+            out[name] = write_holdout(Path(root), HOLDOUTS[name], source, seed=seed,
+                                      max_rows=SMALL_ROWS if small else None)
         else:
             raise ValueError(f"unknown competition {name!r}; known: {', '.join(ALL)}")
     return out

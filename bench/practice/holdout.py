@@ -89,12 +89,23 @@ def _sample(cfg: dict[str, Any], ids: pd.Series, classes: np.ndarray) -> pd.Data
 
 
 def write_holdout(
-    root: Path, spec: HoldoutSpec, source: Path, *, seed: int = 0, frac: float = 0.2
+    root: Path,
+    spec: HoldoutSpec,
+    source: Path,
+    *,
+    seed: int = 0,
+    frac: float = 0.2,
+    max_rows: int | None = None,
 ) -> Competition:
-    """Cut ``source/<train>`` into train and a labelled test; write under ``root/<name>``."""
+    """Cut ``source/<train>`` into train and a labelled test; write under ``root/<name>``.
+
+    ``max_rows`` first keeps a seeded sample of that many train rows (small versions).
+    """
     cfg = _config(spec)
     data = cfg["data"]
     full = pd.read_csv(Path(source) / data.get("train", "train.csv")).rename(columns=spec.rename)
+    if max_rows is not None and len(full) > max_rows:
+        full = full.sample(n=max_rows, random_state=seed).reset_index(drop=True)
     real_test = pd.read_csv(Path(source) / spec.real_test, nrows=0).columns
     target, id_col = data["target"], data.get("id")
     # Rows the competition's train_filter drops (house prices' partial sales of huge houses)

@@ -156,3 +156,6 @@ def test_holdout_keeps_the_real_test_columns(tmp_path):
     counts = labels["y"].value_counts(normalize=True)
     assert (counts - train["y"].value_counts(normalize=True)).abs().max() < 0.03  # stratified
     assert "pipeline" not in comp.config and comp.name == "toy_holdout"
+    spec = HoldoutSpec("toy", cfg, rename={"RowID": "ID"})
+    small = write_holdout(tmp_path / "small", spec, src, max_rows=100)
+    assert len(_read(small, "train.csv")) + len(_read(small, "test.csv")) == 100
