@@ -1,10 +1,14 @@
 """`podium run` with no pipeline named against AutoGluon best_quality, side by side.
 
 Usage (full run, on a quiet machine; AutoGluon's venv from bench/autogluon_venv.sh):
-    uv run python bench/auto_vs_autogluon.py
-Smoke run:
+    uv run python bench/auto_vs_autogluon.py [--pipeline [COMP=]PATH]...
+Until `auto` is podium's default and podium drops train-only columns itself:
+    uv run python bench/auto_vs_autogluon.py --podium-args "--pipeline strong" \
+        --podium-args "bike_sharing=--set models.linear.use=ridge" --drop-train-only
+Smoke run (small data, 30 s for AutoGluon, no DyStack: it overruns short limits):
     uv run python bench/auto_vs_autogluon.py --small --podium-args "--pipeline strong" \
-        --ag-time 30 --drop-train-only
+        --podium-args "bike_sharing=--set models.linear.use=ridge" --ag-time 30 \
+        --ag-fit-args '{"dynamic_stacking": false}' --drop-train-only
 
 For each competition (the practice ones, employee_access and bike_sharing, and holdouts of
 telecom_churn, house_prices and shelter_animal; see bench/practice/) this writes the
