@@ -2,13 +2,16 @@
 
 Usage (full run, on a quiet machine; AutoGluon's venv from bench/autogluon_venv.sh):
     uv run python bench/auto_vs_autogluon.py [--pipeline [COMP=]PATH]...
-Until `auto` is podium's default and podium drops train-only columns itself:
+Until `auto` is podium's default and podium drops train-only columns itself (strong's
+linear model is a logistic regression: bike sharing, a regression, needs a ridge):
+    BIKE="bike_sharing=--set models.linear.use=ridge --set 'models.linear.params={alpha: 1}'"
+    BIKE="$BIKE --set target_transform=log1p"
     uv run python bench/auto_vs_autogluon.py --podium-args "--pipeline strong" \
-        --podium-args "bike_sharing=--set models.linear.use=ridge" --drop-train-only
+        --podium-args "$BIKE" --drop-train-only
 Smoke run (small data, 30 s for AutoGluon, no DyStack: it overruns short limits):
     uv run python bench/auto_vs_autogluon.py --small --podium-args "--pipeline strong" \
-        --podium-args "bike_sharing=--set models.linear.use=ridge" --ag-time 30 \
-        --ag-fit-args '{"dynamic_stacking": false}' --drop-train-only
+        --podium-args "$BIKE" --drop-train-only --ag-time 30 \
+        --ag-fit-args '{"dynamic_stacking": false}'
 
 For each competition (the practice ones, employee_access and bike_sharing, and holdouts of
 telecom_churn, house_prices and shelter_animal; see bench/practice/) this writes the
