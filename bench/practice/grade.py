@@ -3,7 +3,8 @@
 The same function scores every competitor's file, so podium and AutoGluon are graded
 alike: rows are matched on the submission id (as text), classes are the sorted target
 values of the train file (binary: the probability of the second one; multiclass: one
-column per class), and the metric is ``podium.metrics.get_metric(config.metric)``.
+column per class, each row rescaled to sum to 1 as Kaggle does), and the metric is
+``podium.metrics.get_metric(config.metric)``.
 """
 
 from __future__ import annotations
@@ -62,4 +63,5 @@ def grade(comp: Competition, submission: Path) -> float:
         if absent:
             raise ValueError(f"{submission}: no column for class(es) {absent}")
         pred = sub[cols].to_numpy(dtype=float)
+        pred = pred / pred.sum(axis=1, keepdims=True)  # rows as Kaggle scores them
     return metric_of(comp)(y_enc.astype(int), pred)

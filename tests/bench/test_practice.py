@@ -156,6 +156,11 @@ def test_holdout_keeps_the_real_test_columns(tmp_path):
     counts = labels["y"].value_counts(normalize=True)
     assert (counts - train["y"].value_counts(normalize=True)).abs().max() < 0.03  # stratified
     assert "pipeline" not in comp.config and comp.name == "toy_holdout"
+    sample = _read(comp, "sample_submission.csv")  # uniform over 3 classes: log loss ln 3
+    assert grade(comp, comp.data_dir / "sample_submission.csv") == pytest.approx(np.log(3))
+    sample[["a", "b", "c"]] = [2.0, 2.0, 2.0]  # rows rescaled to sum to 1 before scoring
+    sample.to_csv(tmp_path / "s.csv", index=False)
+    assert grade(comp, tmp_path / "s.csv") == pytest.approx(np.log(3))
     spec = HoldoutSpec("toy", cfg, rename={"RowID": "ID"})
     small = write_holdout(tmp_path / "small", spec, src, max_rows=100)
     assert len(_read(small, "train.csv")) + len(_read(small, "test.csv")) == 100
