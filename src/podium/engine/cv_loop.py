@@ -11,6 +11,7 @@ instead when nothing they depend on has changed, e.g. when only model parameters
 
 from __future__ import annotations
 
+import os
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from podium.config import EarlyStoppingSpec
 from podium.cv import Folds, SplitContext
 from podium.engine.cache import CacheSlot, FeatureCache
 from podium.engine.result import CVResult, FoldResult
+from podium.lifeline import watch_parent
 from podium.metrics import Metric
 
 __all__ = ["run_cv", "holdout_split"]
@@ -171,6 +173,16 @@ def _chain_features(
     return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs)
 
 
+def _run_fold_in_worker(
+    parent: int, job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int
+) -> _FoldOut:
+    """:func:`_run_fold` in a fold worker, which exits as soon as ``parent`` has died (a
+    reused worker keeps its one watchdog)."""
+    if os.getpid() != parent:
+        watch_parent(parent, grace=0.0, on_death=None)
+    return _run_fold(job, k, tr, va, seed)
+
+
 def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) -> _FoldOut:
     """Fit a fresh chain + model on the training part of fold ``k``; predict the rest."""
     t0 = _time.perf_counter()
@@ -298,8 +310,10 @@ def run_cv(
         from joblib import Parallel, delayed
 
         runner = Parallel(n_jobs=min(n_workers, len(splits)), return_as="generator")
+        parent = os.getpid()
         outs_iter = runner(
-            delayed(_run_fold)(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits)
+            delayed(_run_fold_in_worker)(parent, job, k, tr, va, seeds[k])
+            for k, (tr, va) in enumerate(splits)
         )
     else:
         outs_iter = (_run_fold(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits))
