@@ -173,14 +173,9 @@ def _chain_features(
     return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs)
 
 
-def _run_fold_in_worker(
-    parent: int, job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int
-) -> _FoldOut:
-    """:func:`_run_fold` in a fold worker, which exits as soon as ``parent`` has died (a
-    reused worker keeps its one watchdog)."""
-    if os.getpid() != parent:
-        watch_parent(parent, grace=0.0, on_death=None)
-    return _run_fold(job, k, tr, va, seed)
+def _follow_parent(parent: int) -> None:
+    """A fold worker's initializer: exit as soon as ``parent`` (the command) has died."""
+    watch_parent(parent, grace=0.0, on_death=None)
 
 
 def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) -> _FoldOut:
@@ -308,12 +303,15 @@ def run_cv(
     splits = list(folds.split())
     if n_workers > 1 and len(splits) > 1:
         from joblib import Parallel, delayed
+        from joblib._parallel_backends import LokyBackend
 
-        runner = Parallel(n_jobs=min(n_workers, len(splits)), return_as="generator")
-        parent = os.getpid()
+        # Each worker follows this process from its start: it exits once we have died.
+        backend = LokyBackend(initializer=_follow_parent, initargs=(os.getpid(),))
+        runner = Parallel(
+            n_jobs=min(n_workers, len(splits)), backend=backend, return_as="generator"
+        )
         outs_iter = runner(
-            delayed(_run_fold_in_worker)(parent, job, k, tr, va, seeds[k])
-            for k, (tr, va) in enumerate(splits)
+            delayed(_run_fold)(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits)
         )
     else:
         outs_iter = (_run_fold(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits))
