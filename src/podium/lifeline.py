@@ -53,7 +53,9 @@ def exit_code(exc: BaseException) -> int:
 def handle_signals(*, once: bool = False, sigint: bool = False) -> None:
     """Raise :class:`Terminated` on SIGTERM (and on SIGINT with ``sigint``) in the main
     thread. ``once``: later signals are ignored, so the clean-up the first one started
-    (ending a trial, a run) is not cut short. Does nothing off the main thread."""
+    (ending a trial, a run) is not cut short. Once a signal has come, errors of background
+    threads (a worker pool torn down under them) are not printed: the command reports the
+    interrupt in one line. Does nothing off the main thread."""
     if threading.current_thread() is not threading.main_thread():
         return
     fired: list[int] = []
@@ -62,11 +64,16 @@ def handle_signals(*, once: bool = False, sigint: bool = False) -> None:
         if once and fired:
             return
         fired.append(signum)
+        threading.excepthook = _quiet
         raise Terminated(signum)
 
     signal.signal(signal.SIGTERM, handler)
     if sigint:
         signal.signal(signal.SIGINT, handler)
+
+
+def _quiet(args: threading.ExceptHookArgs) -> None:
+    """Print nothing for a background thread's error: it is fallout of an interrupt."""
 
 
 def _set_pdeathsig(signum: int) -> bool:

@@ -81,7 +81,7 @@ def main() -> None:
     from podium.logging import configure
 
     configure()
-    handle_signals()
+    handle_signals(sigint=True)
     try:
         app()
     except PodiumError as exc:  # pragma: no cover - commands catch their own
