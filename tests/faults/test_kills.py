@@ -18,8 +18,6 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from podium.outputs import staged
-
 from .conftest import PODIUM, TAG_VAR, new_tag, run_states, tagged, wait_for
 
 pytestmark = pytest.mark.faults
@@ -142,6 +140,8 @@ def test_run_stopped_during_folds(make_competition, spawn, tmp_path, tag, how) -
 def test_staged_file_appears_only_on_success(tmp_path) -> None:
     """Promise: a staged submission is renamed onto its path only when the block ends
     normally; a failure leaves neither the target nor a temporary file."""
+    from podium.outputs import staged
+
     target = tmp_path / "out" / "sub.csv"
     with pytest.raises(RuntimeError), staged(target) as draft:
         draft.write_text("a,b\n")
