@@ -3,6 +3,10 @@
 Runs can only be blended when they share one fold assignment (same fold fingerprint) and
 the same data (same data fingerprint): their out-of-fold predictions are then comparable
 row by row, and the blend's nested CV is honest.
+
+The runs are read and the blend is logged through a tracking child (as ``podium run``
+does), so a killed blend leaves no run RUNNING; its submission is published only once
+its run has ended FINISHED.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from podium.ensemble import EnsembleResult, blend, stack
 from podium.exceptions import ConfigError
 from podium.metrics import get_metric
 from podium.models import make_model
-from podium.outputs import check_output, unique_run_name
-from podium.session import git_commit, make_tracker, run_inputs
+from podium.outputs import check_output, staged, unique_run_name
+from podium.session import git_commit, open_tracker, run_inputs
 from podium.submission import build_submission, validate_submission, write_submission
 from podium.tracking.base import RunSummary
 
@@ -113,9 +117,23 @@ def blend_runs(
 
         raise ConfigError(f"--method: unknown method {method!r}{did_you_mean(method, METHODS)}")
     cfg = load_config(competition, root=root)
+    with open_tracker(cfg, root) as tracker:
+        return _blend(cfg, tracker, root=root, runs=runs, method=method, data_dir=data_dir,
+                      output=output)  # fmt: skip
+
+
+def _blend(
+    cfg: Any,
+    tracker: Any,
+    *,
+    root: Path,
+    runs: str,
+    method: str,
+    data_dir: Path | None,
+    output: Path | None,
+) -> BlendOutcome:
     comp = cfg.competition
     metric = get_metric(comp.metric, comp.task)
-    tracker = make_tracker(cfg, root)
     members = select_runs(
         tracker.list_runs(max_results=1000),  # type: ignore[attr-defined]
         runs,
@@ -164,7 +182,7 @@ def blend_runs(
         "podium.data_fingerprint": data.fingerprint,
         "podium.git_commit": git_commit(root),
     }
-    with tracker.run(run_name, tags=tags, start_time=started) as run_id:
+    with staged(target) as draft, tracker.run(run_name, tags=tags, start_time=started) as run_id:
         params: dict[str, Any] = {"method": method, "members": [s.run_id for s in members]}
         tracker.log_params(params)
         metrics = {
@@ -181,8 +199,8 @@ def blend_runs(
         oof_frame = pd.concat([oof_frame, _frame(res.oof, "oof")], axis=1)
         tracker.log_frame(oof_frame, "oof.parquet")
         tracker.log_frame(_frame(res.test, "test"), "test.parquet")
-        write_submission(frame, target)
-        tracker.log_artifact(target, artifact_path="submission")
+        write_submission(frame, draft)  # renamed onto target once the run is recorded
+        tracker.log_artifact(draft, artifact_path="submission")
         tracker.set_tags({"podium.submission": str(target.resolve())})
     return BlendOutcome(run_id, run_name, target, members, res)
 

@@ -5,21 +5,27 @@ get different names and so different default submission paths. An output path is
 before training: it may not be an input of the run (a data file, anything in the data
 folder, the competition or pipeline YAML, a plug-in), an existing folder, or lie in a
 folder that cannot be written.
+
+A submission is published only once its run is recorded (:func:`staged`): it is written
+beside the target under a hidden name, logged, and renamed into place when the run has
+ended FINISHED. A failure or a kill before that leaves no file at the target path.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from podium.exceptions import ConfigError
 
-__all__ = ["atomic_write", "check_output", "unique_run_name"]
+__all__ = ["atomic_write", "check_output", "staged", "unique_run_name"]
 
 
 def unique_run_name(prefix: str, started: float) -> str:
@@ -105,3 +111,20 @@ def atomic_write(path: Path, write: Callable[[IO[str]], object]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+@contextmanager
+def staged(target: Path) -> Iterator[Path]:
+    """Yield the path to write ``target`` to before it is published: a file of the same
+    name in a new hidden folder beside ``target`` (so a tracker logs it under its real
+    name). When the block ends normally the file is renamed onto ``target`` (atomic: same
+    file system); when it raises, the folder is removed and ``target`` is left as it was.
+    A kill leaves only the hidden folder (``.<name>.<random>.tmp``)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield folder / target.name
+        os.replace(folder / target.name, target)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -2,7 +2,8 @@
 
 The CLI only parses arguments and calls :func:`run_competition`, which tests call too.
 Everything that can be checked is checked before a run is opened in the tracking store;
-a failure after that ends the run as FAILED and writes no submission.
+a failure after that ends the run as FAILED and writes no submission. The submission is
+published (renamed into place) only after its run has ended FINISHED in the store.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from podium.engine import (
 )
 from podium.engine.explain import explain_choices
 from podium.ensemble import apply_ensemble
-from podium.outputs import check_output, unique_run_name
+from podium.outputs import check_output, staged, unique_run_name
 from podium.session import (
     git_commit,
     make_tracker,
@@ -140,6 +141,7 @@ def run_competition(
         if isinstance(tracker, ProcessTracker):
             tracker.wait_ready()  # the store's problems, before the submission is written
         with (
+            staged(target) as draft,  # renamed onto target once the run is recorded
             tracker.run(
                 run_name, tags={**_tags(plan, root), **tuned}, start_time=started, batch=True
             ) as run_id,
@@ -154,8 +156,8 @@ def run_competition(
             tracker.log_artifact(folds_csv)
             for name, res in result.results.items():
                 _log_model(tracker, plan, res, start_time=model_started.get(name))
-            write_submission(frame, target)
-            _log_result(tracker, plan, result, target)
+            write_submission(frame, draft)
+            _log_result(tracker, plan, result, draft, published=target)
     return RunOutcome(
         run_id=run_id, run_name=run_name, submission=target, plan=plan, result=result
     )
@@ -220,7 +222,11 @@ def _log_result(
     plan: Plan,
     result: ExperimentResult,
     submission: Path,
+    *,
+    published: Path,
 ) -> None:
+    """Log the run's metrics, predictions, figures and the ``submission`` file, tagged
+    with the path it is ``published`` at."""
     for k, s in enumerate(result.fold_scores):
         tracker.log_metrics({"fold_score": s}, step=k)
     metrics = {"cv_mean": result.cv_mean, "cv_std": result.cv_std}
@@ -259,5 +265,5 @@ def _log_result(
             "residuals.png",
         )
     tracker.set_tags(
-        {"podium.submission": str(submission.resolve()), "podium.chosen": result.chosen}
+        {"podium.submission": str(published.resolve()), "podium.chosen": result.chosen}
     )

@@ -8,6 +8,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +38,40 @@ def run_states(db: Path) -> list[tuple[str, str]]:
             return []
 
 
+TAG_VAR = "PODIUM_FAULT_TAG"  # set by a test, inherited by every process podium starts
+
+
+def new_tag() -> str:
+    return uuid.uuid4().hex
+
+
+def tagged(tag: str) -> dict[int, str]:
+    """Live processes (pid -> command line) whose environment holds ``TAG_VAR=tag``: the
+    command and everything it started, however it was started (zombies have no
+    environment and are not listed)."""
+    needle = f"{TAG_VAR}={tag}".encode()
+    found = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if needle in (d / "environ").read_bytes().split(b"\0"):
+                found[int(d.name)] = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+    return found
+
+
+def wait_for(condition: Callable[[], object], timeout: float, poll: float = 0.05) -> object:
+    """``condition()``'s first truthy value within ``timeout`` seconds, else the last one."""
+    deadline = time.time() + timeout
+    while True:
+        value = condition()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(poll)
+
+
 @pytest.fixture
 def podium_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run ``podium ARGS`` as a real process in the project root ``tmp_path``."""
@@ -56,10 +92,12 @@ def spawn(tmp_path: Path) -> Callable[..., subprocess.Popen[str]]:
 
     started: list[subprocess.Popen[str]] = []
 
-    def start(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
+    def start(*args: str, cwd: Path | None = None,
+              env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         proc = subprocess.Popen(
             [*PODIUM, *args], cwd=cwd or tmp_path, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, start_new_session=True,
+            env={**os.environ, **(env or {})},
         )  # fmt: skip
         started.append(proc)
         return proc

@@ -25,10 +25,11 @@ def _check_study(storage, name: str, n_trials: int) -> list:
     trials = study.get_trials(deepcopy=False)
     numbers = [t.number for t in trials]
     assert sorted(numbers) == list(range(len(trials)))  # unique and contiguous
+    extra = [t for t in trials if t.user_attrs.get("surplus")]
     done = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
-    assert len(done) == n_trials
-    extra = [t for t in trials if t not in done]
-    assert all(t.state == TrialState.FAIL and t.user_attrs.get("surplus") for t in extra)
+    assert len([t for t in done if t not in extra]) == n_trials
+    assert all(t.state == TrialState.PRUNED for t in extra)  # not needed, not failed
+    assert not [t for t in trials if t.state == TrialState.FAIL]
     return trials
 
 
@@ -110,10 +111,11 @@ def test_sigkill_loses_only_the_trial_in_flight_and_a_rerun_finishes(project, pi
     assert sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials) == 6
 
 
-def test_a_surplus_trial_fails_at_once_and_names_its_worker(project, null_tracker):
-    # Two workers may both start "the last" trial; the later one is failed as surplus.
-    # It still records which worker started it (the two-worker tests check every trial).
-    from podium.tuning.objective import Objective, SurplusTrial
+def test_a_surplus_trial_is_pruned_at_once_and_names_its_worker(project, null_tracker):
+    # Two workers may both start "the last" trial; the later one is pruned as surplus (not
+    # a failure, and not counted). It still records which worker started it.
+    from podium.tuning import count_states
+    from podium.tuning.objective import Objective
     from podium.tuning.setup import TuneArgs, prepare_tuning
 
     root = project()
@@ -122,7 +124,9 @@ def test_a_surplus_trial_fails_at_once_and_names_its_worker(project, null_tracke
     study = optuna.create_study(direction="maximize")
     study.add_trial(optuna.trial.create_trial(value=0.5))  # the study already has its trial
     trial = study.ask()
-    with pytest.raises(SurplusTrial):
+    with pytest.raises(optuna.TrialPruned, match="not needed"):
         objective(trial)
+    study.tell(trial, state=TrialState.PRUNED)
     frozen = study.get_trials(deepcopy=False)[-1]
     assert frozen.user_attrs == {"worker": 1, "surplus": True}
+    assert count_states(study).pruned == 0 and count_states(study).complete == 1

@@ -59,6 +59,16 @@ def print_notices(notices: list[str] | tuple[str, ...], console: Console | None 
         (console or err).print(f"notice: {notice}", markup=False)
 
 
+def _interrupted(exc: BaseException) -> None:
+    """One line and the shell's exit code for a signal (130 Ctrl-C, 143 SIGTERM)."""
+    from podium.lifeline import exit_code
+
+    code = exit_code(exc)
+    what = "terminated (SIGTERM)" if code == 143 else "interrupted"
+    err.print(f"{what}: runs in progress were ended as KILLED", highlight=False)
+    sys.exit(code)
+
+
 @app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show tracebacks.")] = False,
@@ -67,15 +77,30 @@ def _root(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Ctrl-C and SIGTERM end a command the same way: open runs end KILLED, one line is
+    printed and the exit code is 130 (SIGINT) or 143 (SIGTERM).
+    """
     from podium.cli import commands  # noqa: F401  (registers the commands)
+    from podium.lifeline import handle_signals
     from podium.logging import configure
 
     configure()
+    handle_signals(sigint=True)
     try:
         app()
     except PodiumError as exc:  # pragma: no cover - commands catch their own
         fail(exc)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
+    except SystemExit as exc:  # typer turns an interrupt into Exit(130) from it
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, KeyboardInterrupt):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        _interrupted(cause)
     finally:
         # The process is about to exit: spare it the last garbage collections over every
         # object pandas, scikit-learn and the models made (up to a second; files are closed).

@@ -297,6 +297,9 @@ def blend(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Submission path.")] = None,
 ) -> None:
     """Blend finished runs (same folds only) into a new run and submission."""
+    from podium.tracking.process import warm_up
+
+    warm_up()  # MLflow loads in a child process while podium loads
     from podium.cross_run import blend_runs
 
     try:

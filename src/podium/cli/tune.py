@@ -56,7 +56,9 @@ class _TrialPrinter:
         seconds = t.user_attrs.get("seconds")
         took = f" {seconds:.1f}s" if isinstance(seconds, int | float) else ""
         state = t.state.name.lower()
-        if state == "complete" and t.value is not None:
+        if t.user_attrs.get("surplus"):
+            err.print(f"trial {t.number} not needed (the study had its trials)")
+        elif state == "complete" and t.value is not None:
             value = float(t.value)
             better = self.best is None or (
                 value > self.best[0] if self.maximize else value < self.best[0]
@@ -69,8 +71,6 @@ class _TrialPrinter:
             scores = t.user_attrs.get("fold_scores") or []
             mean = f" (mean {sum(scores) / len(scores):.5f})" if scores else ""
             err.print(f"trial {t.number} pruned after fold {len(scores)}{mean}{took}")
-        elif t.user_attrs.get("surplus"):
-            err.print(f"trial {t.number} not needed (the study had its trials)")
         else:
             err.print(f"trial {t.number} failed: {t.user_attrs.get('error', 'see the log')}")
 
@@ -102,6 +102,9 @@ def tune(
     """Tune one model's parameters with Optuna; the same command again resumes the study."""
     import optuna
 
+    from podium.tracking.process import warm_up
+
+    warm_up()  # the session's tracking child loads MLflow while the study is opened
     from podium.tuning import tune as run_tuning
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)

@@ -11,6 +11,7 @@ instead when nothing they depend on has changed, e.g. when only model parameters
 
 from __future__ import annotations
 
+import os
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from podium.cv import Folds, SplitContext
 from podium.engine.cache import CacheSlot, FeatureCache
 from podium.engine.result import CVResult, FoldResult
 from podium.engine.targets import TargetRange
+from podium.lifeline import watch_parent
 from podium.metrics import Metric
 
 __all__ = ["run_cv", "holdout_split"]
@@ -175,6 +177,11 @@ def _chain_features(
     return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs)
 
 
+def _follow_parent(parent: int) -> None:
+    """A fold worker's initializer: exit as soon as ``parent`` (the command) has died."""
+    watch_parent(parent, grace=0.0, on_death=None)
+
+
 def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) -> _FoldOut:
     """Fit a fresh chain + model on the training part of fold ``k``; predict the rest."""
     t0 = _time.perf_counter()
@@ -307,8 +314,13 @@ def run_cv(
     splits = list(folds.split())
     if n_workers > 1 and len(splits) > 1:
         from joblib import Parallel, delayed
+        from joblib._parallel_backends import LokyBackend
 
-        runner = Parallel(n_jobs=min(n_workers, len(splits)), return_as="generator")
+        # Each worker follows this process from its start: it exits once we have died.
+        backend = LokyBackend(initializer=_follow_parent, initargs=(os.getpid(),))
+        runner = Parallel(
+            n_jobs=min(n_workers, len(splits)), backend=backend, return_as="generator"
+        )
         outs_iter = runner(
             delayed(_run_fold)(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits)
         )

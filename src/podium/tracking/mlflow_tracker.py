@@ -24,6 +24,7 @@ from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
 
 from podium.exceptions import TrackingError
+from podium.lifeline import process_token, token_alive
 from podium.stores import creation_lock, redact, sqlite_path
 from podium.tracking.base import (
     Plot,
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 __all__ = ["MlflowTracker", "default_tracking_uri", "preload"]
 
 _PNGS_KEPT = 4  # drawn plots kept for logging again
+
+WRITER_TAG = "podium.writer"
+"""Tag naming the process that writes a run (:func:`podium.lifeline.process_token`)."""
 
 _QUIET_LOGGERS = ("mlflow", "alembic", "alembic.runtime.migration", "sqlalchemy")
 _QUIET_ENV = {"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
@@ -151,6 +155,7 @@ class MlflowTracker:
         self._held: dict[str, dict[str, list[Any]]] = {}
         self._pngs: dict[bytes, bytes] = {}
         self._owner = threading.get_ident()
+        self._writer = process_token()
         with _calling(self.uri, "open the tracking store"), creation_lock(self.uri):
             from mlflow import MlflowClient
             from mlflow.tracking.context.registry import resolve_tags
@@ -211,6 +216,7 @@ class MlflowTracker:
             )
         all_tags = {**self._context_tags, **{k: str(v) for k, v in (tags or {}).items()}}
         all_tags["mlflow.runName"] = name
+        all_tags[WRITER_TAG] = self._writer
         if parent is not None:
             all_tags["mlflow.parentRunId"] = parent
         with _calling(self.uri, f"start run {name!r}"):
@@ -373,6 +379,36 @@ class MlflowTracker:
                 self._pngs.pop(next(iter(self._pngs)))
             self._pngs[key] = plot.png()
         return self._pngs[key]
+
+    def end_runs(self, run_ids: list[str], *, status: str = "FAILED", error: str = "") -> None:
+        """End the runs still ``RUNNING`` among ``run_ids`` (their writer died), tagged
+        ``podium.error``."""
+        with _calling(self.uri, "end runs", _NO_URL_PRINT):
+            for run_id in run_ids:
+                if self._client.get_run(run_id).info.status != "RUNNING":
+                    continue
+                if error:
+                    self._client.set_tag(run_id, "podium.error", error[:500])
+                self._client.set_terminated(run_id, status=status)
+
+    def end_orphaned_runs(self) -> list[str]:
+        """End ``KILLED`` the experiment's ``RUNNING`` runs whose writer (tag
+        :data:`WRITER_TAG`) was a process on this machine that has ended; their ids.
+
+        A command killed with SIGKILL while its tracking child was gone too (or a run
+        written in-process) leaves such runs; ``podium tune`` calls this when it resumes.
+        """
+        with _calling(self.uri, "search runs"):
+            running = self._client.search_runs(
+                [self.experiment_id], "attributes.status = 'RUNNING'", max_results=1000
+            )
+        dead = [
+            r.info.run_id
+            for r in running
+            if r.data.tags.get(WRITER_TAG) and token_alive(r.data.tags[WRITER_TAG]) is False
+        ]
+        self.end_runs(dead, status="KILLED", error="the process writing the run died")
+        return dead
 
     def list_runs(self, *, parent_only: bool = True, max_results: int = 100) -> list[RunSummary]:
         """Return the experiment's runs, newest first (top-level runs only by default)."""

@@ -12,7 +12,9 @@ The child is a fresh interpreter (``python -m podium.tracking._child``), not a
 forwarded over a socket and answered before the next one, so a failure surfaces where it
 happened, as a one-line :class:`~podium.exceptions.TrackingError`. Figures can be passed
 as :class:`~podium.tracking.base.Plot` objects, drawn in the child. If the parent dies, the
-child ends the runs it had open as ``KILLED``.
+child ends the runs it had open as ``KILLED`` and exits (see :mod:`podium.lifeline`). If the
+child dies (the OOM killer), the parent ends the runs it had open as ``FAILED`` through a
+new child, so no run is left ``RUNNING``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ __all__ = ["ProcessTracker", "serve", "warm_up"]
 
 _READY_TIMEOUT = 600.0  # seconds; opening a remote store retries for a while
 _CLOSE_TIMEOUT = 120.0  # seconds for the child to finish its last writes
+_RESCUE_TIMEOUT = 120.0  # seconds for a new child to end a dead child's runs
 
 _warm: tuple[subprocess.Popen[bytes], Connection] | None = None
 _warm_lock = threading.Lock()
@@ -55,7 +58,8 @@ def _spawn() -> tuple[subprocess.Popen[bytes], Connection]:
     ours, theirs = socket.socketpair()
     with ours, theirs:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "podium.tracking._child", str(theirs.fileno())],
+            [sys.executable, "-m", "podium.tracking._child", str(theirs.fileno()),
+             str(os.getpid())],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
             env=env,
@@ -133,16 +137,17 @@ class ProcessTracker:
         self._broken: str | None = None  # why the socket can no longer be used
         self._closed = False
         self._lock = threading.Lock()
+        self._open: list[str] = []  # ids of the runs open in the child, outermost first
         self.uri = uri
         self.experiment = experiment
-        setup = {
+        self._setup = pickle.dumps({
             "environ": dict(os.environ),
             "cwd": os.getcwd(),
             "argv": list(sys.argv),
             "tracker": {"uri": uri, "experiment": experiment, "root": root},
-        }
+        })  # fmt: skip
         with self._lock:
-            self._exchange(pickle.dumps(setup), reply=False)
+            self._exchange(self._setup, reply=False)
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -155,7 +160,12 @@ class ProcessTracker:
         return TrackingError(why)
 
     def _died(self) -> TrackingError:
-        return self._break(f"the tracking process died (exit code {self._exit_code()})")
+        error = self._break(f"the tracking process died (exit code {self._exit_code()})")
+        if self._open:  # nobody else will end them: a new child does
+            runs, self._open = list(self._open), []
+            with suppress(Exception):
+                _end_runs_in_new_child(self._setup, runs, str(error))
+        return error
 
     def _exit_code(self) -> int | None:
         with suppress(subprocess.TimeoutExpired):
@@ -276,6 +286,7 @@ class ProcessTracker:
     @contextmanager
     def _run(self, name: str, options: dict[str, Any]) -> Iterator[str]:
         run_id = self._call("enter", name, options)
+        self._open.append(run_id)
         try:
             yield run_id
         except BaseException as exc:
@@ -285,7 +296,23 @@ class ProcessTracker:
                 with suppress(TrackingError):
                     self._call("exit", kind or type(exc).__name__, message)
             raise
+        finally:
+            with suppress(ValueError):
+                self._open.remove(run_id)
         self._call("exit", None, None)
+
+    def end_orphaned_runs(self) -> list[str]:
+        """End ``KILLED`` the experiment's runs whose writing process died (see
+        ``MlflowTracker.end_orphaned_runs``); returns their ids."""
+        return self._call("end_orphaned_runs")
+
+    def list_runs(self, *, parent_only: bool = True, max_results: int = 100) -> list[Any]:
+        """The experiment's runs as ``RunSummary`` objects, newest first."""
+        return self._call("list_runs", parent_only=parent_only, max_results=max_results)
+
+    def load_frame(self, run_id: str, name: str) -> pd.DataFrame:
+        """A parquet artifact of ``run_id`` logged with :meth:`log_frame`."""
+        return self._call("load_frame", run_id, name)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         self._call("log_params", flatten_params(params))
@@ -315,6 +342,27 @@ class ProcessTracker:
             self._call("log_figure", fig, name)
         finally:
             _close_figure(fig)
+
+
+def _end_runs_in_new_child(setup: bytes, run_ids: list[str], why: str) -> None:
+    """End ``run_ids`` as ``FAILED`` (tagged ``why``) from a new tracking child: the one
+    that held them died."""
+    proc, conn = _spawn()
+    try:
+        conn.send_bytes(setup)
+        if not conn.poll(_RESCUE_TIMEOUT):
+            return
+        status, _ = conn.recv()
+        if status != "ready":
+            return
+        conn.send_bytes(pickle.dumps(("end_runs", (run_ids,), {"error": why})))
+        if conn.poll(_RESCUE_TIMEOUT):
+            conn.recv()
+        conn.send_bytes(pickle.dumps(("close", (), {})))
+        if conn.poll(_CLOSE_TIMEOUT):
+            conn.recv()
+    finally:
+        _stop(proc, conn, grace=_CLOSE_TIMEOUT)
 
 
 # -- the child ------------------------------------------------------------------------------
@@ -425,6 +473,7 @@ def _answer(
 
 _FORWARDED = {
     "log_params", "log_metrics", "set_tags", "log_artifact", "log_text", "log_frame", "log_figure",
+    "end_runs", "end_orphaned_runs", "list_runs", "load_frame",
 }  # fmt: skip
 
 

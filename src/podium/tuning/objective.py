@@ -27,13 +27,15 @@ if TYPE_CHECKING:
 
     from podium.tuning.setup import TuneSetup
 
-__all__ = ["Objective", "SurplusTrial"]
+__all__ = ["Objective", "counted"]
 
 _ALIVE = ("COMPLETE", "PRUNED", "RUNNING")
 
 
-class SurplusTrial(Exception):
-    """A trial started after the study already had its trials (two workers asked at once)."""
+def counted(trials: list[optuna.trial.FrozenTrial]) -> list[optuna.trial.FrozenTrial]:
+    """The trials that count towards ``n_trials``: all but surplus ones (pruned at once
+    because the study already had its trials when they started)."""
+    return [t for t in trials if not t.user_attrs.get("surplus")]
 
 
 class Objective:
@@ -43,10 +45,13 @@ class Objective:
         setup: the checked session.
         tracker: where each trial's nested run goes (written by a background thread).
         n_trials: the study's target of complete + pruned trials; a trial beyond it (a
-            rare race between workers) is failed at once, marked ``surplus``.
+            rare race between workers) is pruned at once, marked ``surplus`` (it is not
+            counted, and not a failure).
         parent_run_id: the session's run, when it is open in another process; ``None``
             nests under the run open in ``tracker``.
         worker: this process's worker index (a tag and a trial attribute).
+        session: the session's run name (a trial attribute): the session fails the
+            trials its workers left running when it stops.
     """
 
     def __init__(
@@ -57,10 +62,12 @@ class Objective:
         n_trials: int,
         parent_run_id: str | None = None,
         worker: int = 0,
+        session: str | None = None,
     ) -> None:
         self.setup = setup
         self.n_trials = n_trials
         self.worker = worker
+        self.session = session
         self.log = TrialLogger(tracker, parent_run_id=parent_run_id)
         cfg = setup.cfg
         # Trials that only change model parameters read every fold's features from the
@@ -78,6 +85,8 @@ class Objective:
         import optuna
 
         trial.set_user_attr("worker", self.worker)  # surplus trials too: who started it
+        if self.session is not None:
+            trial.set_user_attr("session", self.session)
         self._check_quota(trial)
         setup = self.setup
         values = setup.space.suggest(trial)
@@ -112,16 +121,17 @@ class Objective:
         return float(np.mean([f.score for f in folds]))
 
     def _check_quota(self, trial: optuna.Trial) -> None:
+        import optuna
         from optuna.trial import TrialState
 
         states = tuple(TrialState[s] for s in _ALIVE)
-        alive = trial.study.get_trials(deepcopy=False, states=states)
+        alive = counted(trial.study.get_trials(deepcopy=False, states=states))
         if len(alive) <= self.n_trials:
             return
         rank = sorted(t.number for t in alive).index(trial.number)
         if rank >= self.n_trials:
             trial.set_user_attr("surplus", True)
-            raise SurplusTrial(f"the study already has its {self.n_trials} trials")
+            raise optuna.TrialPruned(f"not needed: the study has its {self.n_trials} trials")
 
     def _cross_validate(
         self, trial: optuna.Trial, values: dict[str, Any], folds: list[FoldResult]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from podium.outputs import unique_run_name
+from podium.session import open_tracker
 from podium.stores import redact
 from podium.tracking.base import NullTracker, Tracker
 from podium.tuning.best import BestParams, save_best
-from podium.tuning.objective import Objective
+from podium.tuning.objective import Objective, counted
 from podium.tuning.plots import log_study_plots
 from podium.tuning.setup import TuneArgs, TuneSetup, prepare_tuning
 from podium.tuning.study import (
@@ -58,8 +60,9 @@ class StudyCounts:
 
 
 def count_states(study: optuna.Study) -> StudyCounts:
+    """Trials by state; surplus trials (pruned at once, not needed) are not counted."""
     counts: dict[str, int] = {}
-    for t in study.get_trials(deepcopy=False):
+    for t in counted(study.get_trials(deepcopy=False)):
         counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
     return StudyCounts(**{k: counts.get(k, 0) for k in ("complete", "pruned", "fail", "running")})
 
@@ -178,14 +181,62 @@ def tune(
     opened = open_study(st, name, attrs=setup.attrs, direction=setup.direction, storage_url=url)
     fail_stale_trials(opened)
     n_existing = len(opened.get_trials(deepcopy=False))
-    base_seed = cfg.competition.seed
-    if tracker is None:
-        comp = cfg.competition
-        experiment = comp.tracking.experiment or comp.name
-        tracker = functools.partial(_mlflow_tracker, comp.tracking.uri, experiment, args.root)
-    trk = tracker()
     deadline = start + timeout if timeout is not None else None
     run_name = unique_run_name(f"tune-{setup.model}", time.time())
+    with ExitStack() as stack:
+        if tracker is None:
+            # The session's run is held by a tracking child, which ends it KILLED if this
+            # process is killed; the workers write their trial runs in-process.
+            comp = cfg.competition
+            experiment = comp.tracking.experiment or comp.name
+            tracker = functools.partial(_mlflow_tracker, comp.tracking.uri, experiment, args.root)
+            trk = stack.enter_context(open_tracker(cfg, args.root))
+        else:
+            trk = tracker()
+        ended = getattr(trk, "end_orphaned_runs", None)
+        if ended is not None:
+            ended()  # runs of sessions that were killed with their tracking child
+        ran, counts, best, run_id = _session(
+            setup, opened, trk, tracker, args=args, url=url, name=name, run_name=run_name,
+            n_trials=n_trials, workers=workers, pruner=pruner, timeout=timeout,
+            deadline=deadline, n_existing=n_existing, heartbeat_interval=heartbeat_interval,
+            on_start=on_start, on_trial=on_trial,
+        )  # fmt: skip
+    return TuneResult(
+        study=name,
+        storage=redact(url),
+        run_id=run_id,
+        ran=ran,
+        counts=counts,
+        best=best,
+        seconds=time.time() - start,
+        setup=setup,
+    )
+
+
+def _session(
+    setup: TuneSetup,
+    opened: optuna.Study,
+    trk: Tracker,
+    tracker: Callable[[], Tracker],
+    *,
+    args: TuneArgs,
+    url: str,
+    name: str,
+    run_name: str,
+    n_trials: int,
+    workers: int,
+    pruner: str,
+    timeout: float | None,
+    deadline: float | None,
+    n_existing: int,
+    heartbeat_interval: int,
+    on_start: Callable[[TuneSetup, optuna.Study, str], None] | None,
+    on_trial: Callable[[optuna.trial.FrozenTrial], None] | None,
+) -> tuple[int, StudyCounts, BestParams | None, str]:
+    """The session's run: its trials, in this process or in workers, and the summary."""
+    base_seed = setup.cfg.competition.seed
+    fp = setup.plan.folds.fingerprint
     with trk.run(run_name, tags=_tags(setup, name, url)) as run_id:
         if on_start is not None:
             on_start(setup, opened, url)
@@ -201,7 +252,7 @@ def tune(
         if workers == 1:
             opened.sampler = make_sampler(seeds[0])
             opened.pruner = make_pruner(pruner, setup.plan.folds.n_splits)
-            objective = Objective(setup, trk, n_trials=n_trials)
+            objective = Objective(setup, trk, n_trials=n_trials, session=run_name)
             with flushing(objective):
                 ran = run_trials(opened, objective, n_trials=n_trials, deadline=deadline,
                                  on_trial=on_trial)  # fmt: skip
@@ -209,18 +260,9 @@ def tune(
             spec = WorkerSpec(
                 args=args, storage=url, study=name, n_trials=n_trials, pruner=pruner, seed=0,
                 worker=0, fold_fingerprint=fp, tracker=tracker, parent_run_id=run_id or None,
-                deadline=deadline, heartbeat_interval=heartbeat_interval,
+                deadline=deadline, heartbeat_interval=heartbeat_interval, session=run_name,
             )  # fmt: skip
             specs = [replace(spec, worker=w, seed=seeds[w]) for w in range(workers)]
             ran = run_workers(specs, opened, on_trial=on_trial)
         counts, best = _finish(opened, trk, ran)
-    return TuneResult(
-        study=name,
-        storage=redact(url),
-        run_id=run_id,
-        ran=ran,
-        counts=counts,
-        best=best,
-        seconds=time.time() - start,
-        setup=setup,
-    )
+    return ran, counts, best, run_id

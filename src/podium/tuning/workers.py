@@ -6,12 +6,18 @@ trial only while complete + pruned + running ones fall short of ``n_trials``. So
 started at different times, or a session re-run after a crash, stop together at exactly
 ``n_trials``; a worker that finds the remaining trials already running waits for them (if
 one fails, it takes its place).
+
+Workers die with the session (:func:`podium.lifeline.watch_parent`): killed or not, the
+session's process leaves none behind. Ctrl-C or SIGTERM ends each worker's trial in flight
+as FAIL (never RUNNING), and the session fails any trial its workers still left running.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -19,8 +25,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
+from podium.lifeline import handle_signals, watch_parent
 from podium.tracking.base import Tracker
-from podium.tuning.objective import Objective
+from podium.tuning.objective import Objective, counted
 from podium.tuning.setup import TuneArgs, prepare_tuning
 from podium.tuning.study import (
     TuningError,
@@ -43,11 +50,14 @@ MAX_FAILURES = 3
 
 TrialCallback = Callable[["optuna.trial.FrozenTrial"], None]
 
+_STOP_GRACE = 30.0  # seconds a stopped worker has to end its trial before it is killed
+
 
 def _count(study: optuna.Study, *states: str) -> int:
     from optuna.trial import TrialState
 
-    return len(study.get_trials(deepcopy=False, states=tuple(TrialState[s] for s in states)))
+    trials = study.get_trials(deepcopy=False, states=tuple(TrialState[s] for s in states))
+    return len(counted(trials))
 
 
 @contextmanager
@@ -133,10 +143,17 @@ class WorkerSpec:
     parent_run_id: str | None = None
     deadline: float | None = None
     heartbeat_interval: int | None = 5
+    session: str | None = None
 
 
-def _worker_main(spec: WorkerSpec, conn: Connection) -> None:
-    """Entry point of a worker process: send ``("ok", n)`` or ``("error", message)``."""
+def _worker_main(spec: WorkerSpec, conn: Connection, parent: int) -> None:
+    """Entry point of a worker process: send ``("ok", n)`` or ``("error", message)``.
+
+    SIGINT and SIGTERM (also sent when ``parent`` dies) end the trial in flight as FAIL;
+    a second signal does not cut that short.
+    """
+    handle_signals(once=True, sigint=True)
+    watch_parent(parent, grace=_STOP_GRACE, deathsig=True)
     try:
         import optuna
 
@@ -157,6 +174,7 @@ def _worker_main(spec: WorkerSpec, conn: Connection) -> None:
             n_trials=spec.n_trials,
             parent_run_id=spec.parent_run_id,
             worker=spec.worker,
+            session=spec.session,
         )
         with flushing(objective):
             ran = run_trials(study, objective, n_trials=spec.n_trials, deadline=spec.deadline)
@@ -178,6 +196,8 @@ def run_workers(
     """Run one process per spec (spawned) and report trials as they finish.
 
     A worker that dies (e.g. SIGKILL) loses only its trial in flight; the others go on.
+    Interrupted (Ctrl-C, SIGTERM), the workers are stopped and given time to end their
+    trials; trials of this session still RUNNING after they stopped are failed.
 
     Returns:
         How many trials the workers ran.
@@ -191,7 +211,9 @@ def run_workers(
     try:
         for spec in specs:
             recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker_main, args=(spec, send), daemon=False)
+            proc = ctx.Process(
+                target=_worker_main, args=(spec, send, os.getpid()), daemon=False
+            )
             proc.start()
             send.close()
             procs.append((spec, proc, recv))
@@ -200,10 +222,8 @@ def run_workers(
                 proc.join(timeout=poll / len(procs))
             seen |= _report_new(study, seen, on_trial)
     finally:
-        for _, proc, _ in procs:
-            if proc.is_alive():  # only on KeyboardInterrupt in this process
-                proc.terminate()
-                proc.join()
+        _stop([proc for _, proc, _ in procs])
+        _fail_left_running(study, specs[0].session if specs else None)
     _report_new(study, seen, on_trial)
     ran, errors = 0, []
     for spec, proc, recv in procs:
@@ -218,6 +238,38 @@ def run_workers(
     if errors:
         raise TuningError("; ".join(errors))
     return ran
+
+
+def _stop(procs: list[Any]) -> None:
+    """Stop the workers still alive (only on an interrupt of this process): SIGTERM, which
+    ends each one's trial as FAIL, then SIGKILL after :data:`_STOP_GRACE` seconds."""
+    alive = [p for p in procs if p.is_alive()]
+    for proc in alive:
+        with suppress(OSError):
+            os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.time() + _STOP_GRACE
+    for proc in alive:
+        while True:  # (a second Ctrl-C must not leave a worker behind)
+            try:
+                proc.join(timeout=max(0.0, deadline - time.time()))
+                break
+            except KeyboardInterrupt:
+                continue
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+
+
+def _fail_left_running(study: optuna.Study, session: str | None) -> None:
+    """Fail the trials of ``session`` still RUNNING: their workers have all stopped."""
+    if session is None:
+        return
+    from optuna.trial import TrialState
+
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if t.user_attrs.get("session") == session:
+            with suppress(Exception):
+                study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
 
 
 def _report_new(study: optuna.Study, seen: set[int], on_trial: TrialCallback | None) -> set[int]:
