@@ -148,7 +148,9 @@ def _bad_rows(path: Path) -> list[tuple[int, int]]:
             read_options=pa_csv.ReadOptions(
                 use_threads=False, block_size=1 << 24, autogenerate_column_names=True
             ),  # the header is record 1, its names f0, f1, ...: only f0 is kept, as text
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler),
+            parse_options=pa_csv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=handler
+            ),
             convert_options=pa_csv.ConvertOptions(
                 include_columns=["f0"], column_types={"f0": pa.string()}
             ),

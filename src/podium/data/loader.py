@@ -29,6 +29,7 @@ __all__ = [
     "file_fingerprint",
 ]
 
+
 @dataclass(frozen=True, eq=False)
 class CompetitionData:
     """Train features, target, test features and the sample submission, checked.
