@@ -88,7 +88,7 @@ def test_write_is_atomic(tmp_path, sample) -> None:
             raise OSError("disk full")
 
     before = path.read_bytes()
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SubmissionError, match="cannot write the submission out.csv in .*: disk full"):
         write_submission(Boom(sample), path)
     assert path.read_bytes() == before  # the old file is untouched
     assert [p.name for p in path.parent.iterdir()] == ["out.csv"]  # no temp file left

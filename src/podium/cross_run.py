@@ -52,7 +52,8 @@ def select_runs(
     """``top:N`` (best N finished runs sharing the best run's folds) or ``ID,ID,...``.
 
     Raises:
-        ConfigError: unknown ids, fewer than 2 runs, or runs on different folds (named).
+        ConfigError: unknown or repeated ids, fewer than 2 runs, or runs on different folds
+            (named).
     """
     done = [s for s in summaries if s.status == "FINISHED" and s.cv_mean is not None]
     done = [
@@ -71,6 +72,9 @@ def select_runs(
     else:
         by_id = {s.run_id: s for s in summaries}
         ids = [i.strip() for i in spec.split(",") if i.strip()]
+        twice = [i for n, i in enumerate(ids) if i in ids[:n]]
+        if twice:
+            raise ConfigError(f"--runs: run {twice[0]!r} is named twice; blend distinct runs")
         unknown = [i for i in ids if i not in by_id]
         if unknown:
             raise ConfigError(f"--runs: no run {unknown[0]!r} in this competition's experiment")

@@ -20,6 +20,7 @@ __all__ = [
     "NotFittedError",
     "TrackingError",
     "did_you_mean",
+    "plain",
 ]
 
 
@@ -65,6 +66,18 @@ class TrackingError(PodiumError):
 
 class NotFittedError(PodiumError, AttributeError):
     """A fitted attribute was read before ``fit`` was called."""
+
+
+def plain(value: object) -> str:
+    """``repr`` of a value for a message: numpy scalars as plain Python values (``1465``,
+    not ``np.int64(1465)``)."""
+    item = getattr(value, "item", None)
+    if callable(item) and type(value).__module__ == "numpy":
+        try:
+            value = item()
+        except (TypeError, ValueError):
+            pass
+    return repr(value)
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -25,7 +25,7 @@ from types import ModuleType
 from podium.exceptions import ConfigError
 from podium.registry import Registry
 
-__all__ = ["load_plugins", "module_name"]
+__all__ = ["load_plugins", "module_name", "plugin_error", "plugin_file"]
 
 _PREFIX = "podium_plugin_"
 
@@ -59,8 +59,9 @@ def load_plugins(path: str | Path, registry: Registry) -> ModuleType:
         The imported module.
 
     Raises:
-        ConfigError: one line naming the file: it is missing, fails to import, has no
-            ``register`` function, ``register`` raises, or registers a name twice.
+        ConfigError: one line naming the file: it is missing, fails to import (or calls
+            ``sys.exit``), has no ``register`` function, ``register`` raises, or registers a
+            name twice.
     """
     path = Path(path)
     if not path.is_file():
@@ -76,6 +77,10 @@ def load_plugins(path: str | Path, registry: Registry) -> ModuleType:
         if str(path) in str(exc):
             raise
         raise ConfigError(f"{path}: register(registry) failed: {_first_line(exc)}") from None
+    except SystemExit as exc:
+        raise ConfigError(
+            f"{path}{_line_in(exc, path)}: register(registry) called sys.exit({exc.code!r})"
+        ) from None
     except Exception as exc:
         where = _line_in(exc, path)
         raise ConfigError(
@@ -102,6 +107,12 @@ def _import(path: Path) -> ModuleType:
         raise ConfigError(
             f"{path}:{exc.lineno}: plug-in failed to import: SyntaxError: {exc.msg}"
         ) from None
+    except SystemExit as exc:  # sys.exit() in a plug-in would end podium silently
+        sys.modules.pop(name, None)
+        raise ConfigError(
+            f"{path}{_line_in(exc, path)}: plug-in called sys.exit({exc.code!r}) at import; "
+            "a plug-in may only define stages and models"
+        ) from None
     except Exception as exc:
         sys.modules.pop(name, None)
         raise ConfigError(
@@ -111,6 +122,43 @@ def _import(path: Path) -> ModuleType:
     module.__podium_stamp__ = stamp  # type: ignore[attr-defined]
     _pickle_by_value(module)
     return module
+
+
+def plugin_file(obj: object) -> str | None:
+    """The plug-in file that defines ``obj``'s class; None for podium's and libraries'.
+
+    Works in fold workers too, which get plug-in classes by value (not the module).
+    """
+    cls = type(obj)
+    if not cls.__module__.startswith(_PREFIX):
+        return None
+    file = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    for value in vars(cls).values():
+        if file is not None:
+            break
+        code = getattr(value, "__code__", None)
+        file = getattr(code, "co_filename", None)
+    return file or cls.__module__
+
+
+def plugin_error(obj: object, action: str, exc: Exception) -> ConfigError | None:
+    """A one-line ConfigError for ``exc``, raised by plug-in object ``obj`` while doing
+    ``action`` (``"fit"``), naming the plug-in file and line; None when ``obj`` is not a
+    plug-in's (the error is then podium's or a library's, and stays as it is)."""
+    file = plugin_file(obj)
+    if file is None:
+        return None
+    target = str(Path(file).resolve())
+    inside = [
+        f for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename and str(Path(f.filename).resolve()) == target
+    ]  # fmt: skip
+    line = f":{inside[-1].lineno}" if inside else ""
+    method = inside[-1].name if inside else action
+    return ConfigError(
+        f"plug-in {file}{line}: {type(obj).__name__}.{method} raised "
+        f"{type(exc).__name__}: {_first_line(exc)} (in {action})"
+    )
 
 
 def _pickle_by_value(module: ModuleType) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from podium.config import SubmissionSpec
-from podium.exceptions import SubmissionError
+from podium.exceptions import SubmissionError, plain
 from podium.outputs import atomic_write
 
 __all__ = ["build_submission", "validate_submission", "write_submission"]
@@ -91,7 +91,7 @@ def validate_submission(
             bad = ~frame[col].isin(classes)
             if bad.any():
                 raise SubmissionError(
-                    f"label {frame[col][bad].iloc[0]!r} is not a class of the target"
+                    f"label {plain(frame[col][bad].iloc[0])} is not a class of the target"
                 )
         return
     num = values.to_numpy(dtype="float64")
@@ -104,5 +104,16 @@ def validate_submission(
 
 
 def write_submission(frame: pd.DataFrame, path: Path) -> Path:
-    """Write ``frame`` as CSV atomically (see :func:`podium.outputs.atomic_write`)."""
-    return atomic_write(path, lambda fh: frame.to_csv(fh, index=False, lineterminator="\n"))
+    """Write ``frame`` as CSV atomically (see :func:`podium.outputs.atomic_write`).
+
+    Raises:
+        SubmissionError: the file cannot be written (a full disk, ...): one line naming
+            the folder; no partial file is left.
+    """
+    try:
+        return atomic_write(path, lambda fh: frame.to_csv(fh, index=False, lineterminator="\n"))
+    except OSError as exc:
+        raise SubmissionError(
+            f"cannot write the submission {Path(path).name} in {Path(path).parent}: "
+            f"{exc.strerror or exc}"
+        ) from None

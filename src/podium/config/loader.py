@@ -67,12 +67,56 @@ class ResolvedConfig:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping names a key twice (plain YAML keeps the last one silently)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping (a key that
+    overrides a ``<<`` merge is not a repeat)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            first: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    seen = first.get(key)
+                except TypeError:  # an unhashable key: the base class reports it
+                    continue
+                if seen is not None:
+                    raise _DuplicateKey(
+                        None, None, f"key {key!r} given twice (also at line {seen}); "
+                        "YAML would keep only the last", key_node.start_mark,
+                    )  # fmt: skip
+                first[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping; malformed YAML is one ConfigError line naming file and line."""
+    """Read a YAML mapping; malformed YAML, a key given twice or bytes that are not UTF-8
+    are one ConfigError line naming file and line."""
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a YAML file")
     if not path.is_file():
         raise ConfigError(f"{path}: file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as exc:
+        mark = exc.problem_mark
+        raise ConfigError(f"{path}:{mark.line + 1}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
@@ -101,6 +145,11 @@ def parse_override(text: str) -> tuple[str, Any]:
 def set_path(tree: dict[str, Any], path: str, value: Any, *, source: str) -> None:
     """Set a dotted ``path`` in ``tree``; list items are addressed by their ``name``."""
     parts = path.split(".")
+    if not all(p.strip() for p in parts):
+        raise ConfigError(
+            f"{source}: key path {path!r} is malformed (an empty name before, between or "
+            "after the dots); expected names joined by single dots, e.g. cv.n_splits"
+        )
     node: Any = tree
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -238,6 +287,7 @@ def load_config(
             sources[key] = f"--set {key}"
     if seed is not None:
         comp_raw["seed"] = seed
+        sources["seed"] = "--seed"
     comp = _validate(CompetitionConfig, comp_raw, lambda p: _source(sources, p, comp_file))
 
     pipe_name = pipeline or comp.pipeline

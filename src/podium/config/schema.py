@@ -225,6 +225,13 @@ class CompetitionConfig(_Strict):
     """A Python file, relative to the competition folder, whose ``register(registry)`` adds
     stages and models (e.g. ``features.py``); see :func:`podium.plugins.load_plugins`."""
 
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, v: int) -> int:
+        if v < 0:
+            raise ValueError(f"must be >= 0, got {v}")
+        return v
+
     @field_validator("name")
     @classmethod
     def _name_is_a_folder_name(cls, v: str) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from podium.config.schema import CV_SCHEMES
-from podium.exceptions import ConfigError, DataError, LeakageError, did_you_mean
+from podium.exceptions import ConfigError, DataError, LeakageError, did_you_mean, plain
 
 __all__ = ["SCHEMES", "Folds", "FoldsSplitter", "as_1d", "as_int_array", "infer_n_splits"]
 
@@ -27,7 +27,7 @@ _NUMERIC = frozenset({"integer", "floating", "mixed-integer-float"})
 
 def show(value: Any) -> str:
     """``repr`` of a value, with numpy scalars shown as plain Python values."""
-    return repr(value.item() if isinstance(value, np.generic) else value)
+    return plain(value)
 
 
 def check_scheme(scheme: object) -> str:

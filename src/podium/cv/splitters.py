@@ -70,7 +70,7 @@ def build_folds(
     check_scheme(scheme)
     n_rows = _check_int("n_rows", n_rows, 1)
     gap = _check_int("cv.gap", gap, 0)
-    seed = _check_int("cv.seed", seed, 0)
+    seed = _check_int("seed", seed, 0)
     if gap and scheme != "time":
         raise ConfigError(f"cv.gap only applies to scheme 'time', got gap={gap} with {scheme!r}")
     if scheme == "fold_column":

@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from podium.config import CompetitionConfig, DataSpec
+from podium.data.csvfile import DATA_DIR_ENV
+from podium.data.csvfile import read_csv as _read_csv
 from podium.data.datetimes import parse_datetimes
 from podium.data.profile import Profile, profile_columns
-from podium.exceptions import DataError, did_you_mean
+from podium.exceptions import DataError, did_you_mean, plain
 
 __all__ = [
     "CompetitionData",
@@ -26,8 +28,6 @@ __all__ = [
     "resolve_data_dir",
     "file_fingerprint",
 ]
-
-DATA_DIR_ENV = "PODIUM_DATA_DIR"
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,24 +80,6 @@ def file_fingerprint(paths: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def _read_csv(path: Path, role: str, data_dir: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(
-            f"{role} file not found: {path} (data folder {data_dir}; "
-            f"set --data-dir or ${DATA_DIR_ENV})"
-        )
-    try:
-        frame = pd.read_csv(path, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: {role} file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise DataError(f"{path}: cannot read {role} file as CSV: {first}") from None
-    if frame.empty:
-        raise DataError(f"{path}: {role} file has no rows")
-    return frame
-
-
 def _need(frame: pd.DataFrame, column: str, path: Path, what: str) -> None:
     if column not in frame.columns:
         raise DataError(
@@ -106,9 +88,15 @@ def _need(frame: pd.DataFrame, column: str, path: Path, what: str) -> None:
 
 
 def _check_unique(values: pd.Series, path: Path, column: str) -> None:
+    missing = np.flatnonzero(values.isna().to_numpy())
+    if len(missing):
+        rows = ", ".join(str(i + 1) for i in missing[:5])
+        raise DataError(
+            f"{path}: id column {column!r} has {len(missing)} missing ids (data rows {rows})"
+        )
     dup = values[values.duplicated()]
     if len(dup):
-        shown = ", ".join(repr(v) for v in dup.unique()[:3])
+        shown = ", ".join(plain(v) for v in dup.unique()[:3])
         raise DataError(f"{path}: id column {column!r} has {len(dup)} duplicate ids ({shown})")
 
 
@@ -205,6 +193,7 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     profile = _profile(train, test, spec, train_path, test_path)
     features, notices = _features(train, profile, spec, cv_cols, test_path)
     train_x, test_x = train[features].reset_index(drop=True), test[features].reset_index(drop=True)
+    notices += _numbers_in_test(train_x, test_x, profile, train_path, test_path)
     notices += _convert_datetimes(train_x, test_x, profile)
     return CompetitionData(
         train=train_x,
@@ -277,6 +266,34 @@ def _features(
     if constant:
         notices.append(f"constant columns: {', '.join(constant)}")
     return features, notices
+
+
+def _numbers_in_test(
+    train: pd.DataFrame, test: pd.DataFrame, profile: Profile, train_path: Path, test_path: Path
+) -> list[str]:
+    """A numeric train column must be numbers in test too: text there is refused (naming
+    the file, column and first value); blanks alone are read as missing (in place)."""
+    blanks = []
+    for col in train.columns:
+        if profile[col].kind != "numeric" or col not in test.columns:
+            continue
+        s, t = train[col], test[col]
+        if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_numeric_dtype(t.dtype):
+            continue
+        text = t.astype("str").str.strip().where(t.notna())
+        numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = np.flatnonzero((text.notna() & (text != "") & numbers.isna()).to_numpy())
+        if len(bad):
+            raise DataError(
+                f"{test_path}: column {col!r} is numeric in {train_path.name} but holds text "
+                f"in {test_path.name}: {plain(t.iloc[bad[0]])} at data row {bad[0] + 1}"
+                + (f" ({len(bad)} such values)" if len(bad) > 1 else "")
+            )
+        test[col] = numbers.astype("float64")
+        blanks.append(col)
+    if not blanks:
+        return []
+    return [f"blank values in {test_path.name} read as missing: {', '.join(blanks)}"]
 
 
 def _convert_datetimes(train: pd.DataFrame, test: pd.DataFrame, profile: Profile) -> list[str]:

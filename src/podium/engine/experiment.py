@@ -90,7 +90,7 @@ def make_folds(cfg: ResolvedConfig, data: CompetitionData, y: np.ndarray) -> Fol
         return None if name is None else data.cv_columns[name].to_numpy()
 
     try:
-        return build_folds(
+        folds = build_folds(
             cv.scheme,
             n_rows=len(data.train),
             n_splits=cv.n_splits,
@@ -105,6 +105,14 @@ def make_folds(cfg: ResolvedConfig, data: CompetitionData, y: np.ndarray) -> Fol
         )
     except (ConfigError, DataError) as exc:
         raise type(exc)(f"{cfg.source_of('cv')}: cv: {exc}") from None
+    if cv.scheme == "fold_column" and "n_splits" in cv.model_fields_set:
+        if cv.n_splits != folds.n_splits:  # the fold column decides; a different ask is a slip
+            raise ConfigError(
+                f"{cfg.source_of('cv.n_splits')}: cv.n_splits is {cv.n_splits} but fold column "
+                f"{cv.fold_column!r} holds {folds.n_splits} folds (0..{folds.n_splits - 1}); "
+                "remove cv.n_splits or make it match"
+            )
+    return folds
 
 
 def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> Plan:

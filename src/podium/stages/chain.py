@@ -10,7 +10,8 @@ from typing import Any, Self
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
-from podium.exceptions import PodiumError
+from podium.exceptions import ConfigError, PodiumError
+from podium.plugins import plugin_error
 from podium.stages.base import Stage
 
 __all__ = ["StageChain"]
@@ -27,14 +28,20 @@ def _accepted(stage: Stage, fit_params: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def _named(name: str) -> Iterator[None]:
-    """Prefix a stage's one-line error with the pipeline's name for it (its YAML ``name``)."""
+def _named(name: str, stage: Any = None, action: str = "") -> Iterator[None]:
+    """Prefix a stage's one-line error with the pipeline's name for it (its YAML ``name``);
+    a plug-in stage's own failure becomes one such line naming the plug-in file."""
     try:
         yield
     except PodiumError as exc:
         if str(exc).startswith("stage ") and f"{name!r}" in str(exc).split(":", 1)[0]:
             raise
         raise type(exc)(f"stage {name!r}: {exc}") from None
+    except Exception as exc:
+        error = plugin_error(stage, action, exc)
+        if error is None:
+            raise
+        raise ConfigError(f"stage {name!r}: {error}") from exc
 
 
 class StageChain(TransformerMixin, BaseEstimator):
@@ -62,7 +69,7 @@ class StageChain(TransformerMixin, BaseEstimator):
         fitted = []
         for name, stage in self._steps():
             stage = clone(stage)
-            with _named(name):
+            with _named(name, stage, "fit_transform"):
                 X = stage.fit_transform(X, y, **_accepted(stage, fit_params))
             fitted.append((name, stage))
         self.steps_ = fitted
@@ -71,7 +78,7 @@ class StageChain(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         for name, stage in self.steps_:
-            with _named(name):
+            with _named(name, stage, "transform"):
                 X = stage.transform(X)
         return X
 

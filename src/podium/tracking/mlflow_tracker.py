@@ -1,7 +1,7 @@
 """The MLflow implementation of :class:`~podium.tracking.base.Tracker`.
 
 The only podium module that imports MLflow, lazily (``import mlflow`` takes seconds). Every
-MLflow call goes through :func:`_calling`, which hides MLflow/Alembic/SQLAlchemy INFO logs
+MLflow call goes through :func:`_calling`, which hides MLflow/Alembic/SQLAlchemy logs
 and progress bars during the call and turns failures into one-line
 :class:`~podium.exceptions.TrackingError` messages; warnings raised inside MLflow are
 ignored (see :func:`_quiet_warnings`).
@@ -9,6 +9,7 @@ ignored (see :func:`_quiet_warnings`).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -100,8 +101,8 @@ def _calling(uri: str, action: str, env: Mapping[str, str] | None = None) -> Ite
         if _quiet_depth == 0:
             for logger in map(logging.getLogger, _QUIET_LOGGERS):
                 _saved_levels[logger.name] = logger.level
-                if logger.getEffectiveLevel() < logging.WARNING:
-                    logger.setLevel(logging.WARNING)
+                if logger.getEffectiveLevel() < logging.CRITICAL:  # errors are raised:
+                    logger.setLevel(logging.CRITICAL)  # not also logged with a traceback
         _quiet_depth += 1
         os.environ.update(added)
     try:
@@ -109,8 +110,7 @@ def _calling(uri: str, action: str, env: Mapping[str, str] | None = None) -> Ite
     except TrackingError:
         raise
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise TrackingError(f"MLflow could not {action} ({redact(uri)}): {first}") from exc
+        raise TrackingError(f"MLflow could not {action} ({redact(uri)}): {_reason(exc)}") from exc
     finally:
         with _quiet_lock:
             for key in added:
@@ -119,6 +119,27 @@ def _calling(uri: str, action: str, env: Mapping[str, str] | None = None) -> Ite
             if _quiet_depth == 0:
                 for name, level in _saved_levels.items():
                     logging.getLogger(name).setLevel(level)
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of the root cause of an MLflow failure: a full disk anywhere in the
+    chain as such, else the database's own error where SQLAlchemy wraps one."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo and len(seen) < 20:
+        e = todo.pop()
+        if e is None or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        todo += [e.__cause__, e.__context__, getattr(e, "orig", None)]
+    for e in seen:
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            return "no space left on device"
+        if "database or disk is full" in str(e):  # SQLite's SQLITE_FULL
+            return "no space left on device (database or disk is full)"
+    orig = getattr(exc, "orig", None)
+    base = orig if isinstance(orig, BaseException) else exc
+    return (str(base).strip().splitlines() or [type(base).__name__])[0]
 
 
 class MlflowTracker:
