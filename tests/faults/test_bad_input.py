@@ -493,3 +493,26 @@ def test_yaml_merge_keys_still_allowed(tmp_path) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(yaml.safe_dump({"base": {"x": 1}}) + "m:\n  <<: {x: 1, y: 2}\n  x: 5\n")
     assert read_yaml(path)["m"] == {"x": 5, "y": 2}
+
+
+def test_full_artifact_disk_publishes_no_submission(make_competition, podium_cli, tmp_path,
+                                                    small_disk) -> None:
+    """Case: the MLflow artifact folder is on a full disk (a real tmpfs, filled) while the
+    database is not. Logging fails after training: exit 2, one error line, the run ended
+    FAILED (none RUNNING) and no submission published at the default path (the submission
+    is renamed into place only once the run is recorded)."""
+    make_competition()
+    (tmp_path / "mlruns").mkdir(exist_ok=True)
+    artifacts = tmp_path / "mlruns" / "artifacts"
+    artifacts.symlink_to(small_disk, target_is_directory=True)
+    _fill(small_disk)
+    done = podium_cli("run", "toy", env=_env(tmp_path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert _error_line(done.stderr)
+    subs = tmp_path / "competitions" / "toy" / "submissions"
+    assert not subs.exists() or not [p for p in subs.iterdir() if p.suffix == ".csv"], (
+        list(subs.iterdir())
+    )
+    states = run_states(tmp_path / "mlruns" / "mlflow.db")
+    assert states and "RUNNING" not in {st for _, st in states}, states
+    assert any(st == "FAILED" for name, st in states if name.startswith("fast-")), states
