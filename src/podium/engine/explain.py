@@ -19,12 +19,17 @@ from typing import Any
 __all__ = ["explain_choices"]
 
 
-def _uses(models: dict[str, tuple[Any, Any]]) -> dict[str, list[tuple[str, str]]]:
-    """Column -> [(model, stage)] for every stage built with an explicit column list."""
+def _uses(
+    models: dict[str, tuple[Any, Any]], kinds: dict[str, str]
+) -> dict[str, list[tuple[str, str]]]:
+    """Column -> [(model, stage)] for every stage built with an explicit column list, or
+    left to its ``default_kinds`` (e.g. the datetime stage: every datetime column)."""
     uses: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for model, (chain, _) in models.items():
         for step, stage in getattr(chain, "steps", None) or []:
             cols = getattr(stage, "columns", None)
+            if cols is None and getattr(stage, "default_kinds", None):
+                cols = [c for c, k in kinds.items() if k in stage.default_kinds]
             if isinstance(cols, list | tuple):
                 for c in cols:
                     for part in c if isinstance(c, list | tuple) else (c,):
@@ -45,7 +50,7 @@ def explain_choices(plan: Any, *, max_numeric: int = 8) -> list[str]:
     then one line for the numeric columns passed to every model as numbers."""
     profile = getattr(plan.data, "profile", None)
     kinds: dict[str, str] = getattr(plan.data, "kinds", None) or {}
-    uses = _uses(plan.models)
+    uses = _uses(plan.models, kinds)
     lines: list[str] = []
     plain: list[str] = []
     for col, kind in kinds.items():

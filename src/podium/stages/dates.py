@@ -71,6 +71,10 @@ class DatetimeFeatures(BaseStage):
         keep_original: keep each column as float epoch seconds instead of dropping it.
     """
 
+    default_kinds: tuple[str, ...] = ("datetime",)
+    """With ``columns`` left out it takes every datetime64 column: the ``datetime`` kind
+    (read by :mod:`podium.engine.explain` to say where those columns go)."""
+
     def __init__(
         self,
         columns: list[str] | None = None,
