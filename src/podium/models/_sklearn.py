@@ -19,7 +19,16 @@ try:  # a ValueError subclass with a readable message; private location
 except ImportError:  # pragma: no cover - older/newer scikit-learn
     InvalidParameterError = ValueError  # type: ignore[assignment,misc]
 
-__all__ = ["SklearnAdapter"]
+__all__ = ["SklearnAdapter", "fit_estimator"]
+
+
+def fit_estimator(estimator: Any, X: Any, y: np.ndarray, name: str) -> Any:
+    """``estimator.fit(X, y)``; a parameter scikit-learn rejects is one ConfigError line."""
+    try:
+        return estimator.fit(X, y)
+    except InvalidParameterError as err:
+        raise ConfigError(f"model {name!r}: {err}") from err
+
 
 STANDARDIZE = "standardize"
 
@@ -83,11 +92,7 @@ class SklearnAdapter(ModelAdapter):
         estimator = self._build(params, len(X))
         if standardize:
             estimator = Pipeline([("scale", StandardScaler()), ("model", estimator)])
-        try:
-            estimator.fit(X, y)
-        except InvalidParameterError as err:
-            raise ConfigError(f"model {self.name!r}: {err}") from err
-        self.model_ = estimator
+        self.model_ = fit_estimator(estimator, X, y, self.name)
 
     @property
     def estimator_(self) -> Any:

@@ -39,7 +39,7 @@ from scipy import sparse
 from podium.exceptions import ConfigError, DataError, did_you_mean
 from podium.models._check import check_names
 from podium.models._columns import is_categorical, to_float
-from podium.models._sklearn import InvalidParameterError
+from podium.models._sklearn import fit_estimator
 from podium.models.base import ModelAdapter
 
 __all__ = ["SparseLinearAdapter", "SparseDesign"]
@@ -268,12 +268,7 @@ class SparseLinearAdapter(ModelAdapter):
         early_stopping_rounds: int | None,
     ) -> None:
         _, params = self._split_params()
-        estimator = self._estimator_class()(**params)
-        try:
-            estimator.fit(X, y)
-        except InvalidParameterError as err:
-            raise ConfigError(f"model {self.name!r}: {err}") from err
-        self.model_ = estimator
+        self.model_ = fit_estimator(self._estimator_class()(**params), X, y, self.name)
 
     @property
     def estimator_(self) -> Any:
