@@ -147,7 +147,7 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         cfg = dataclasses.replace(cfg, pipeline=pipe)
     y, classes = encode_target(data.y, comp.task)
     folds = make_folds(cfg, data, y)
-    models = build_all(cfg, registry, n_rows=len(data.train), kinds=getattr(data, "kinds", None))
+    models = build_all(cfg, registry, n_rows=len(data.train), kinds=data.kinds)
     return Plan(
         cfg=cfg,
         data=data,

@@ -48,8 +48,8 @@ def _where(pairs: list[tuple[str, str]]) -> str:
 def explain_choices(plan: Any, *, max_numeric: int = 8) -> list[str]:
     """One line per feature column a stage picked (its kind, the evidence, the stages),
     then one line for the numeric columns passed to every model as numbers."""
-    profile = getattr(plan.data, "profile", None)
-    kinds: dict[str, str] = getattr(plan.data, "kinds", None) or {}
+    profile = plan.data.profile
+    kinds = plan.data.kinds
     uses = _uses(plan.models, kinds)
     lines: list[str] = []
     plain: list[str] = []
@@ -59,7 +59,7 @@ def explain_choices(plan: Any, *, max_numeric: int = 8) -> list[str]:
             plain.append(col)
             continue
         reason = ""
-        if profile is not None and col in profile:
+        if col in profile:
             reason = f" ({profile[col].reason.split(' -> ')[0]})"
         target = _where(where) if where else "as the models read it"
         lines.append(f"{col}: {kind}{reason} -> {target}")

@@ -141,7 +141,7 @@ class Objective:
         setup = self.setup
         plan = setup.plan
         cfg = setup.trial_config(values)
-        kinds = getattr(plan.data, "kinds", None)
+        kinds = plan.data.kinds
         chain, model = build_all(cfg, setup.registry, n_rows=len(plan.data.train), kinds=kinds)[
             setup.model
         ]
