@@ -5,14 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import numpy as np
-
 from podium.engine import ExperimentResult, Plan, build_chain, build_model, default_registry
 from podium.engine.build import auto_n_jobs
 from podium.ensemble.combine import EnsembleResult, blend
 from podium.ensemble.stack import stack
 from podium.exceptions import ConfigError
-from podium.metrics import get_metric
 from podium.registry import Registry
 
 __all__ = ["apply_ensemble"]
@@ -40,8 +37,6 @@ def apply_ensemble(
     tests = {n: exp.results[n].test for n in members if exp.results[n].test is not None}
     if spec.method == "stack":
         res = _stack(plan, oofs, tests, members, registry)
-    elif plan.metric.log_scaled:
-        res = _blend_in_log_space(plan, oofs, tests, members)
     else:
         res = blend(
             oofs, tests, plan.y, plan.folds, plan.metric,
@@ -59,29 +54,6 @@ def apply_ensemble(
         weights=res.weights,
         details={"members": res.members, **res.details},
     )
-
-
-def _blend_in_log_space(
-    plan: Plan, oofs: dict[str, Any], tests: dict[str, Any], members: list[str]
-) -> EnsembleResult:
-    """A log-scaled metric (rmsle) is RMSE of log1p: blend log1p of the members' predictions
-    scored by RMSE on log1p of the target, then map back. The blend is then a weighted
-    geometric mean, which is what the metric rewards, and every score is the number rmsle
-    would give."""
-    spec = plan.cfg.pipeline.ensemble
-
-    def log(p: Any) -> Any:
-        return np.log1p(np.clip(np.asarray(p, dtype=float), 0.0, None))
-
-    res = blend(
-        {n: log(p) for n, p in oofs.items()}, {n: log(p) for n, p in tests.items()},
-        log(plan.y), plan.folds, get_metric("rmse", "regression"),
-        method=spec.method, params=dict(spec.params), members=members,
-    )  # fmt: skip
-    back = {"oof": np.expm1(res.oof)}
-    if res.test is not None:
-        back["test"] = np.expm1(res.test)
-    return dataclasses.replace(res, **back)
 
 
 def _stack(

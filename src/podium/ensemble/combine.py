@@ -18,7 +18,7 @@ import pandas as pd
 from podium.cv import Folds
 from podium.ensemble.blend import Blender, make_blender
 from podium.exceptions import ConfigError
-from podium.metrics import Metric
+from podium.metrics import Metric, get_metric
 
 __all__ = ["EnsembleResult", "blend", "nested_blend", "stack_frame"]
 
@@ -71,6 +71,10 @@ def nested_blend(
     return oof, scores
 
 
+def _log1p(a: np.ndarray) -> np.ndarray:
+    return np.log1p(np.clip(np.asarray(a, dtype=float), 0.0, None))
+
+
 def blend(
     oofs: dict[str, np.ndarray],
     tests: dict[str, np.ndarray],
@@ -93,6 +97,13 @@ def blend(
         raise ConfigError(f"ensemble members {missing} are not models of the pipeline")
     P = _stack(oofs, names)
     T = _stack(tests, names)
+    back: Callable[[np.ndarray], np.ndarray] = np.asarray
+    if metric.log_scaled:
+        # RMSLE is RMSE of log1p: blend log1p of the predictions, scored by RMSE on log1p
+        # of the target, then map back (a weighted geometric mean, what the metric
+        # rewards); every score is the number the log-scaled metric gives.
+        P, T, y = _log1p(P), _log1p(T), _log1p(y)
+        metric, back = get_metric("rmse", "regression"), np.expm1
     oof, scores = nested_blend(lambda: make_blender(method, params), P, y, folds, metric)
     seen = _validated(folds)
     full = make_blender(method, params).fit(P[seen], y[seen], metric)
@@ -101,8 +112,8 @@ def blend(
     return EnsembleResult(
         method=method,
         members=names,
-        oof=oof,
-        test=full.predict(T),
+        oof=back(oof),
+        test=back(full.predict(T)),
         fold_scores=[float(s) for s in scores],
         cv_mean=float(np.mean(scores)),
         cv_std=float(np.std(scores)),
