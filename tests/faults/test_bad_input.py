@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -90,12 +91,12 @@ def _fill(folder: Path) -> None:
         os.close(fd)
 
 
-@pytest.fixture
-def small_disk(tmp_path) -> Iterator[Path]:
-    """A real 64 KiB tmpfs, unmounted afterwards (skipped where mounting is not allowed)."""
-    mnt = tmp_path / "small-disk"
+@contextmanager
+def _tmpfs(mnt: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of ``size`` at ``mnt``, unmounted afterwards (the test is skipped
+    where mounting is not allowed)."""
     mnt.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)],
                           capture_output=True, text=True)  # fmt: skip
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
@@ -103,6 +104,13 @@ def small_disk(tmp_path) -> Iterator[Path]:
         yield mnt
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    """A real 64 KiB tmpfs."""
+    with _tmpfs(tmp_path / "small-disk", "64k") as mnt:
+        yield mnt
 
 
 def test_output_on_a_full_disk(make_competition, podium_cli, tmp_path, small_disk) -> None:
@@ -438,13 +446,7 @@ def test_blanks_in_a_numeric_column_of_test_are_missing(make_competition, monkey
 def full_store(tmp_path, podium_cli, make_competition) -> Iterator[Path]:
     """An MLflow SQLite store on a real 2 MiB tmpfs, created (by `podium runs`), then the
     disk filled."""
-    mnt = tmp_path / "store-disk"
-    mnt.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
-                          capture_output=True, text=True)  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
-    try:
+    with _tmpfs(tmp_path / "store-disk", "2m") as mnt:
         make_competition()
         env = {"MLFLOW_TRACKING_URI": f"sqlite:///{mnt}/mlflow.db"}
         created = podium_cli("runs", "toy", env=env)
@@ -452,8 +454,6 @@ def full_store(tmp_path, podium_cli, make_competition) -> Iterator[Path]:
         assert (mnt / "mlflow.db").exists()
         _fill(mnt)
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
 def test_full_disk_under_the_store(podium_cli, tmp_path, full_store) -> None:
