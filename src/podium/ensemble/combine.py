@@ -2,7 +2,9 @@
 
 The CV of a blend is *nested*: the rows of fold k are blended with weights fit on the
 other folds' out-of-fold predictions, so the scored fold never shapes its own weights. The
-naive in-sample figure (weights fit on all rows) is reported beside it. A stacker's level-2
+naive in-sample figure (weights fit on all rows) is reported beside it. Weights are fit on
+the mean of the per-fold metric, the figure every model's CV reports, so the in-sample
+blend is never below its best member's CV. A stacker's level-2
 model is cross-validated on the same folds as level 1.
 """
 
@@ -65,10 +67,14 @@ def nested_blend(
     for k in range(folds.n_splits):
         va = folds.valid_index(k)
         fit_rows = np.flatnonzero(seen & (folds.fold != k))
-        b = make().fit(P[fit_rows], y[fit_rows], metric)
+        b = make().fit(P[fit_rows], y[fit_rows], metric, folds.fold[fit_rows])
         oof[va] = b.predict(P[va])
         scores.append(metric(y[va], oof[va]))
     return oof, scores
+
+
+def _fold_rows(fold: np.ndarray) -> list[np.ndarray]:
+    return [np.flatnonzero(fold == k) for k in np.unique(fold)]
 
 
 def _log1p(a: np.ndarray) -> np.ndarray:
@@ -106,8 +112,11 @@ def blend(
         metric, back = get_metric("rmse", "regression"), np.expm1
     oof, scores = nested_blend(lambda: make_blender(method, params), P, y, folds, metric)
     seen = _validated(folds)
-    full = make_blender(method, params).fit(P[seen], y[seen], metric)
-    naive = metric(y[seen], full.predict(P[seen]))
+    full = make_blender(method, params).fit(P[seen], y[seen], metric, folds.fold[seen])
+    fitted = full.predict(P[seen])
+    naive = np.mean(
+        [metric(y[seen][rows], fitted[rows]) for rows in _fold_rows(folds.fold[seen])]
+    )
     weights = getattr(full, "weights_", None)
     return EnsembleResult(
         method=method,
