@@ -36,3 +36,14 @@ def test_no_relation_no_check(tmp_path: Path) -> None:
     plan = plan_run("month_tail", root=tmp_path, overrides=["data.drop=[date]"])
     res = ranking_check(plan)
     assert not res.applicable and "no test relation" in res.reason
+
+
+def test_permuted_target_with_cv_auto_keeps_the_folds_and_is_at_chance(tmp_path: Path) -> None:
+    from podium.audit.permutation import permuted_target_cv
+
+    synthetic.month_tail(tmp_path)
+    plan = plan_run("month_tail", root=tmp_path)
+    assert plan.folds.scheme == "period_tail"
+    perm = permuted_target_cv(plan)
+    assert perm.passed, perm.message
+    assert perm.n_rows == int((plan.folds.fold >= 0).sum())  # the same tail rows validated

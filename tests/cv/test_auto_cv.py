@@ -112,3 +112,24 @@ def test_period_tail_can_be_named_explicitly(tmp_path: Path, past_only: bool) ->
         assert not np.isin(train, np.flatnonzero(folds.fold >= 0)).any()  # never on a tail
         if past_only:
             assert t.iloc[train].max() < t.iloc[valid].min(), k
+
+
+def test_profile_and_validate_print_the_relation_and_the_choice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from podium.cli import commands  # noqa: F401  (registers the commands)
+    from podium.cli.app import app
+
+    synthetic.month_tail(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    prof = runner.invoke(app, ["profile", "month_tail"], env={"COLUMNS": "250"})
+    assert prof.exit_code == 0, prof.output
+    assert "test vs train: period_tail" in prof.output
+    assert "cv: auto -> period_tail" in prof.output
+    assert "adversarial ROC-AUC" in prof.output and "date__day" in prof.output
+    val = runner.invoke(app, ["validate", "month_tail"], env={"COLUMNS": "250"})
+    assert val.exit_code == 0, val.output
+    assert "cv: auto -> period_tail" in val.output and "folds: period_tail" in val.output

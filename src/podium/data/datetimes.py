@@ -108,7 +108,7 @@ def period_position(t: pd.Series, period: str) -> np.ndarray:
         start = t.dt.to_period("M").dt.start_time
         length = t.dt.days_in_month.to_numpy(dtype=np.float64) * 86400.0
     elif period == "week":
-        start = t.dt.normalize() - pd.to_timedelta(t.dt.dayofweek, unit="D")
+        start = t.dt.normalize() - pd.to_timedelta(t.dt.day_of_week, unit="D")
         length = np.full(len(t), 7 * 86400.0)
     else:
         start = t.dt.normalize()
