@@ -47,3 +47,23 @@ def test_permuted_target_with_cv_auto_keeps_the_folds_and_is_at_chance(tmp_path:
     perm = permuted_target_cv(plan)
     assert perm.passed, perm.message
     assert perm.n_rows == int((plan.folds.fold >= 0).sum())  # the same tail rows validated
+
+
+def test_the_audit_warns_and_reports_the_rankings(tmp_path: Path) -> None:
+    import json
+
+    from podium.audit import run_audit
+    from podium.audit.report import render_html, summary_dict
+
+    synthetic.month_tail(tmp_path, cv={"scheme": "kfold", "n_splits": 3}, per_day=2)
+    res = run_audit("month_tail", root=tmp_path)
+    warned = [f for f in res.findings if f.check == "ranking"]
+    assert len(warned) == 1 and warned[0].severity == "warning"
+    assert "DISAGREE" in warned[0].message and "period_tail" in warned[0].message
+    assert not res.leak_found
+    summary = json.loads(json.dumps(summary_dict(res), default=float))
+    assert summary["ranking"]["mimic"] == "period_tail" and not summary["ranking"]["agree"]
+    assert len(summary["ranking"]["models"]) == 3
+    page = render_html(res, figures={"permutation.png": b"", "adversarial_importance.png": b"",
+                                     "target_by_row_order.png": b""})  # fmt: skip
+    assert 'id="ranking"' in page and "trees_day" in page
