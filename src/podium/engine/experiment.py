@@ -71,7 +71,7 @@ class Plan:
     def cv_note(self) -> str:
         """Why the scheme is what it is: ``cv: auto``'s reason, or where it was set."""
         cv = self.cfg.competition.cv
-        return cv.chosen or f"cv: {cv.scheme} (set in {self.cfg.source_of('cv')})"
+        return cv.chosen or f"cv: {cv.scheme} (set in {self.cfg.source_of('cv.scheme')})"
 
 
 @dataclass(frozen=True, eq=False)
