@@ -8,6 +8,7 @@ published (renamed into place) only after its run has ended FINISHED in the stor
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -151,6 +152,9 @@ def run_competition(
             tracker.log_text(cfg.to_yaml(), "config.resolved.yaml")
             tracker.log_text("\n".join(explain_choices(plan)) + "\n", "choices.txt")
             tracker.log_text(plan.data.profile.to_frame().to_csv(index=False), "profile.csv")
+            if plan.relation is not None:  # how test relates to train, and the cv it implies
+                relation = {**plan.relation.to_dict(), "cv": plan.cv_note}
+                tracker.log_text(json.dumps(relation, indent=2) + "\n", "relation.json")
             folds_csv = Path(tmp) / "folds.csv"
             plan.folds.to_csv(folds_csv)
             tracker.log_artifact(folds_csv)

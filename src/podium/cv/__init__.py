@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from podium.cv.auto import choose_cv
 from podium.cv.context import SplitContext
 from podium.cv.folds import SCHEMES, Folds, FoldsSplitter
+from podium.cv.schemes import BUILTIN_SCHEMES, BuiltinScheme, FoldRequest, build_scheme
 from podium.cv.splitters import TASKS, build_folds, inner_folds
 
 __all__ = [
+    "BUILTIN_SCHEMES",
+    "BuiltinScheme",
+    "FoldRequest",
     "SCHEMES",
     "TASKS",
     "Folds",
     "FoldsSplitter",
     "SplitContext",
     "build_folds",
+    "build_scheme",
+    "choose_cv",
     "inner_folds",
 ]

@@ -10,6 +10,7 @@ from podium.engine.experiment import (
     encode_target,
     make_folds,
     prepare,
+    resolve_cv,
     run_models,
 )
 from podium.engine.result import CVResult, FoldResult
@@ -31,6 +32,7 @@ __all__ = [
     "holdout_split",
     "make_folds",
     "prepare",
+    "resolve_cv",
     "run_cv",
     "run_models",
 ]

@@ -17,8 +17,17 @@ import pandas as pd
 from sklearn.base import clone
 
 from podium.config import ResolvedConfig
-from podium.cv import Folds, SplitContext, build_folds
+from podium.cv import (
+    BUILTIN_SCHEMES,
+    FoldRequest,
+    Folds,
+    SplitContext,
+    build_scheme,
+    choose_cv,
+)
+from podium.cv.folds import check_scheme
 from podium.data import CompetitionData
+from podium.data.relation import Relation, measure_relation
 from podium.engine.build import auto_n_jobs, auto_n_workers, build_all
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.cv_loop import run_cv
@@ -55,6 +64,14 @@ class Plan:
     """What predictions are clipped to (see :mod:`podium.engine.targets`)."""
     target_note: str = ""
     """Why ``cfg.pipeline.target_transform`` (resolved from ``auto``) is what it is."""
+    relation: Relation | None = None
+    """How test relates to train, measured (see :mod:`podium.data.relation`)."""
+
+    @property
+    def cv_note(self) -> str:
+        """Why the scheme is what it is: ``cv: auto``'s reason, or where it was set."""
+        cv = self.cfg.competition.cv
+        return cv.chosen or f"cv: {cv.scheme} (set in {self.cfg.source_of('cv.scheme')})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,28 +98,31 @@ def encode_target(y: pd.Series, task: str) -> tuple[np.ndarray, np.ndarray | Non
     return codes.astype("int64"), classes
 
 
-def make_folds(cfg: ResolvedConfig, data: CompetitionData, y: np.ndarray) -> Folds:
-    """The run's one fold assignment, from ``cfg.competition.cv``."""
+def make_folds(
+    cfg: ResolvedConfig, data: CompetitionData, y: np.ndarray, registry: Registry | None = None
+) -> Folds:
+    """The run's one fold assignment, from ``cfg.competition.cv`` (``scheme: auto`` resolved
+    by :func:`resolve_cv`; a scheme of ``registry``'s, a plug-in's included)."""
     comp = cfg.competition
     cv = comp.cv
 
     def column(name: str | None) -> np.ndarray | None:
         return None if name is None else data.cv_columns[name].to_numpy()
 
+    request = FoldRequest(
+        n_rows=len(data.train), n_splits=cv.n_splits, seed=comp.seed, shuffle=cv.shuffle,
+        y=y, task=comp.task, groups=column(cv.groups), time=column(cv.time), gap=cv.gap,
+        fold_column=column(cv.fold_column), period=cv.period, tail=cv.tail,
+        past_only=cv.past_only, params=dict(cv.params),
+    )  # fmt: skip
     try:
-        folds = build_folds(
-            cv.scheme,
-            n_rows=len(data.train),
-            n_splits=cv.n_splits,
-            seed=comp.seed,
-            shuffle=cv.shuffle,
-            y=y,
-            task=comp.task,
-            groups=column(cv.groups),
-            time=column(cv.time),
-            gap=cv.gap,
-            fold_column=column(cv.fold_column),
-        )
+        if registry is not None and cv.scheme in registry.schemes:
+            scheme = registry.scheme(cv.scheme)
+        elif cv.scheme in BUILTIN_SCHEMES or registry is None:
+            scheme = BUILTIN_SCHEMES[check_scheme(cv.scheme)]
+        else:
+            scheme = registry.scheme(cv.scheme)  # unknown: the error names the close ones
+        folds = build_scheme(scheme, cv.scheme, request)
     except (ConfigError, DataError) as exc:
         raise type(exc)(f"{cfg.source_of('cv')}: cv: {exc}") from None
     if cv.scheme == "fold_column" and "n_splits" in cv.model_fields_set:
@@ -115,14 +135,41 @@ def make_folds(cfg: ResolvedConfig, data: CompetitionData, y: np.ndarray) -> Fol
     return folds
 
 
+def resolve_cv(
+    cfg: ResolvedConfig, data: CompetitionData
+) -> tuple[ResolvedConfig, CompetitionData, Relation]:
+    """Measure how test relates to train; resolve ``cv: auto`` to the mimicking scheme.
+
+    The returned config holds the chosen scheme (``cv.chosen`` says why); a time or group
+    column taken from the features is added to the data's cv columns (it stays a feature).
+    """
+    comp = cfg.competition
+    relation = measure_relation(data, comp.cv)
+    if comp.cv.scheme != "auto":
+        return cfg, data, relation
+    cv = choose_cv(relation, comp.cv, comp.task)
+    cfg = dataclasses.replace(cfg, competition=comp.model_copy(update={"cv": cv}))
+    if cv.from_features:
+        cols = data.cv_columns.copy()
+        tests = data.test_cv_columns.copy()
+        for c in cv.from_features:
+            cols[c], tests[c] = data.train[c], data.test[c]
+        data = dataclasses.replace(data, cv_columns=cols, test_cv_columns=tests)
+    return cfg, data, relation
+
+
 def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> Plan:
     """Check names, build folds and models; nothing is trained.
 
     Raises:
         ConfigError, DataError: anything that would make the run fail before training.
     """
+    cfg, data, relation = resolve_cv(cfg, data)
     comp = cfg.competition
-    metric = get_metric(comp.metric, comp.task)
+    if comp.metric in registry.metrics:  # the registry's (a plug-in's metric included)
+        metric = registry.metric(comp.metric, comp.task)
+    else:
+        metric = get_metric(comp.metric, comp.task)
     raw_y = data.y.to_numpy(dtype="float64") if comp.task == "regression" else np.empty(0)
     if metric.log_scaled and (raw_y <= -1).any():
         raise DataError(
@@ -146,7 +193,7 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         pipe = cfg.pipeline.model_copy(update={"target_transform": transform})
         cfg = dataclasses.replace(cfg, pipeline=pipe)
     y, classes = encode_target(data.y, comp.task)
-    folds = make_folds(cfg, data, y)
+    folds = make_folds(cfg, data, y, registry)
     models = build_all(cfg, registry, n_rows=len(data.train), kinds=data.kinds)
     return Plan(
         cfg=cfg,
@@ -159,6 +206,7 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         registry=registry,
         target_range=target_range(comp.task, metric, raw_y),
         target_note=f"target_transform: {transform}; {note}",
+        relation=relation,
     )
 
 
