@@ -133,3 +133,18 @@ def test_profile_and_validate_print_the_relation_and_the_choice(
     val = runner.invoke(app, ["validate", "month_tail"], env={"COLUMNS": "250"})
     assert val.exit_code == 0, val.output
     assert "cv: auto -> period_tail" in val.output and "folds: period_tail" in val.output
+
+
+def test_time_ordered_folds_predict_the_test_with_a_refit(tmp_path: Path) -> None:
+    """period_tail fold models never train on any month's tail: with the default
+    ``test_predictions: auto`` the test comes from one model fit on every training row;
+    shuffled folds keep the fold mean, and an explicit choice is kept."""
+    synthetic.month_tail(tmp_path)
+    tail = run_models(plan_run("month_tail", root=tmp_path))
+    assert {r.test_strategy for r in tail.results.values()} == {"refit"}
+    shuffled = run_models(plan_run("month_tail", root=tmp_path, overrides=["cv.scheme=kfold"]))
+    assert {r.test_strategy for r in shuffled.results.values()} == {"fold_mean"}
+    kept = run_models(
+        plan_run("month_tail", root=tmp_path, overrides=["test_predictions=fold_mean"])
+    )
+    assert {r.test_strategy for r in kept.results.values()} == {"fold_mean"}

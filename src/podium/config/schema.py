@@ -430,7 +430,11 @@ class PipelineConfig(_Strict):
     the resolved choice in its config (see :mod:`podium.engine.targets`)."""
     stages: list[StageSpec] = Field(default_factory=list)
     models: dict[str, ModelSpec]
-    test_predictions: Literal["fold_mean", "refit"] = "fold_mean"
+    test_predictions: Literal["auto", "fold_mean", "refit"] = "auto"
+    """``fold_mean``: the test is predicted by every fold's model, averaged; ``refit``: by
+    one model fit on all rows (iterations scaled from the folds). ``auto``: refit when the
+    folds are time-ordered (``time``, ``period_tail``: fold models never see the rows
+    nearest the test), else fold_mean."""
     n_jobs: int | None = None
     """Threads per model; None: 1 below 50k rows, else every core."""
     n_workers: int | None = None

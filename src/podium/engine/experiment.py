@@ -227,6 +227,19 @@ def _cv_column(plan: Plan, name: str | None) -> np.ndarray | None:
     return None if name is None else plan.data.cv_columns[name].to_numpy()
 
 
+TIME_ORDERED = ("time", "period_tail")
+"""Schemes whose fold models never train on the rows nearest the test."""
+
+
+def resolve_test_predictions(choice: str, folds: Folds) -> str:
+    """How test rows are predicted: ``choice``, with ``auto`` resolved from the folds
+    (``refit`` on time-ordered folds, whose models miss the latest rows; else
+    ``fold_mean``)."""
+    if choice != "auto":
+        return choice
+    return "refit" if folds.scheme in TIME_ORDERED else "fold_mean"
+
+
 def run_models(
     plan: Plan,
     *,
@@ -270,7 +283,9 @@ def run_models(
                     X_test=plan.data.test,
                     name=name,
                     early_stopping=spec.early_stopping,
-                    test_predictions=spec.test_predictions or pipe.test_predictions,
+                    test_predictions=resolve_test_predictions(
+                        spec.test_predictions or pipe.test_predictions, plan.folds
+                    ),
                     target_transform=pipe.target_transform,
                     target_range=plan.target_range,
                     seed=cfg.competition.seed + i + 1000 * r,
