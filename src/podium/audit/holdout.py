@@ -96,7 +96,7 @@ def cv_vs_holdout(plan: Plan) -> HoldoutResult:
             return HoldoutResult(applicable=False, reason="fewer than 5 groups")
         kind, folds = "unseen-groups", _group_folds(groups, plan.cfg.competition.seed)
     shipped = apply_ensemble(plan, run_models(plan))
-    mimic = dataclasses.replace(plan, folds=folds)
+    mimic = dataclasses.replace(plan, folds=folds, extra_folds=())  # one holdout, no repeats
     held = apply_ensemble(mimic, run_models(mimic))
     return HoldoutResult(
         applicable=True,

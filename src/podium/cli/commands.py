@@ -108,6 +108,9 @@ def validate(
     out.print(f"columns: {d.profile.summary()} (podium profile shows each)")
     print_notices(d.notices, out)
     out.print(f"folds: {folds.scheme}, {folds.n_splits} splits, fingerprint {folds.fingerprint}")
+    if len(plan.repeats) > 1:
+        prints = ", ".join(f.fingerprint for f in plan.repeats)
+        out.print(f"repeated cv: {len(plan.repeats)} fold assignments (fingerprints {prints})")
     out.print(plan.target_note)
     out.print(f"stages: {checked} chain(s) fit on a sample of fold 1's training rows, ok")
 

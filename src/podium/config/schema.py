@@ -102,6 +102,7 @@ class CVSpec(_Strict):
     time: str | None = None
     gap: int = 0
     fold_column: str | None = None
+    repeats: int = Field(1, ge=1)  # fold assignments, seeds seed, seed+1, ...: repeated CV
 
     @field_validator("scheme")
     @classmethod

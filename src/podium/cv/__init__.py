@@ -1,9 +1,11 @@
-"""Cross-validation: the one fold assignment of a run, and inner folds that follow it."""
+"""Cross-validation: the fold assignment of a run (one per repeat), and inner folds that
+follow it."""
 
 from __future__ import annotations
 
 from podium.cv.context import SplitContext
 from podium.cv.folds import SCHEMES, Folds, FoldsSplitter
+from podium.cv.repeats import as_repeats, check_repeatable, repeat_seed, repeats_fingerprint
 from podium.cv.splitters import TASKS, build_folds, inner_folds
 
 __all__ = [
@@ -12,6 +14,10 @@ __all__ = [
     "Folds",
     "FoldsSplitter",
     "SplitContext",
+    "as_repeats",
+    "check_repeatable",
+    "repeat_seed",
+    "repeats_fingerprint",
     "build_folds",
     "inner_folds",
 ]

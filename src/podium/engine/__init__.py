@@ -12,6 +12,7 @@ from podium.engine.experiment import (
     prepare,
     run_models,
 )
+from podium.engine.repeats import combine_repeats, run_repeats
 from podium.engine.result import CVResult, FoldResult
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "build_chain",
     "build_model",
     "check_stages",
+    "combine_repeats",
     "cache_root",
     "default_registry",
     "encode_target",
@@ -33,4 +35,5 @@ __all__ = [
     "prepare",
     "run_cv",
     "run_models",
+    "run_repeats",
 ]

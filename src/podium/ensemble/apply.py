@@ -39,7 +39,7 @@ def apply_ensemble(
         res = _stack(plan, oofs, tests, members, registry)
     else:
         res = blend(
-            oofs, tests, plan.y, plan.folds, plan.metric,
+            oofs, tests, plan.y, plan.repeats, plan.metric,
             method=spec.method, params=dict(spec.params), members=members,
         )  # fmt: skip
     return dataclasses.replace(
@@ -53,6 +53,7 @@ def apply_ensemble(
         naive_score=res.naive_score,
         weights=res.weights,
         details={"members": res.members, **res.details},
+        cv_std_repeats=res.cv_std_repeats,
     )
 
 
@@ -81,7 +82,7 @@ def _stack(
                 raise ConfigError(f"ensemble.passthrough: column {c!r} is not a feature")
         passthrough, passthrough_test = plan.data.train[cols], plan.data.test[cols]
     return stack(
-        oofs, tests, plan.y, plan.folds, plan.metric,
+        oofs, tests, plan.y, plan.repeats, plan.metric,
         level2=level2, members=members, passthrough=passthrough,
         passthrough_test=passthrough_test, final=spec.final, seed=cfg.competition.seed,
         target_transform=cfg.pipeline.target_transform, target_range=plan.target_range,

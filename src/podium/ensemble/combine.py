@@ -4,18 +4,22 @@ The CV of a blend is *nested*: the rows of fold k are blended with weights fit o
 other folds' out-of-fold predictions, so the scored fold never shapes its own weights. The
 naive in-sample figure (weights fit on all rows) is reported beside it. A stacker's level-2
 model is cross-validated on the same folds as level 1.
+
+With repeated CV (several fold assignments) the blend is fit on the level-1 predictions
+averaged over repeats, and nested on each repeat's folds in turn: its CV is the mean and
+std over repeats and folds, ``cv_std_repeats`` the std of each repeat's CV.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from podium.cv import Folds
+from podium.cv import Folds, as_repeats
 from podium.ensemble.blend import Blender, make_blender
 from podium.exceptions import ConfigError
 from podium.metrics import Metric, get_metric
@@ -37,6 +41,7 @@ class EnsembleResult:
     naive_score: float
     weights: dict[str, float] | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    cv_std_repeats: float | None = None
 
 
 def _stack(preds: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
@@ -71,6 +76,24 @@ def nested_blend(
     return oof, scores
 
 
+def nested_repeats(
+    make: Callable[[], Blender],
+    P: np.ndarray,
+    y: np.ndarray,
+    folds: Folds | Sequence[Folds],
+    metric: Metric,
+) -> tuple[np.ndarray, list[float], float | None]:
+    """:func:`nested_blend` on each fold assignment: the mean of the nested blends, every
+    repeat's fold scores in order, and the std of each repeat's CV (``None``: one)."""
+    repeats = as_repeats(folds)
+    runs = [nested_blend(make, P, y, f, metric) for f in repeats]
+    if len(runs) == 1:
+        return runs[0][0], runs[0][1], None
+    scores = [s for _, fold_scores in runs for s in fold_scores]
+    std = float(np.std([np.mean(fold_scores) for _, fold_scores in runs]))
+    return np.mean([oof for oof, _ in runs], axis=0), scores, std
+
+
 def _log1p(a: np.ndarray) -> np.ndarray:
     return np.log1p(np.clip(np.asarray(a, dtype=float), 0.0, None))
 
@@ -79,14 +102,15 @@ def blend(
     oofs: dict[str, np.ndarray],
     tests: dict[str, np.ndarray],
     y: np.ndarray,
-    folds: Folds,
+    folds: Folds | Sequence[Folds],
     metric: Metric,
     *,
     method: str,
     params: dict[str, Any] | None = None,
     members: list[str] | None = None,
 ) -> EnsembleResult:
-    """Blend level-1 predictions with ``method``; CV nested over ``folds``.
+    """Blend level-1 predictions with ``method``; CV nested over ``folds`` (one fold
+    assignment, or one per repeat of a repeated CV).
 
     Raises:
         ConfigError: an unknown method or member.
@@ -104,8 +128,10 @@ def blend(
         # rewards); every score is the number the log-scaled metric gives.
         P, T, y = _log1p(P), _log1p(T), _log1p(y)
         metric, back = get_metric("rmse", "regression"), np.expm1
-    oof, scores = nested_blend(lambda: make_blender(method, params), P, y, folds, metric)
-    seen = _validated(folds)
+    oof, scores, std_repeats = nested_repeats(
+        lambda: make_blender(method, params), P, y, folds, metric
+    )
+    seen = _validated(as_repeats(folds)[0])
     full = make_blender(method, params).fit(P[seen], y[seen], metric)
     naive = metric(y[seen], full.predict(P[seen]))
     weights = getattr(full, "weights_", None)
@@ -119,6 +145,7 @@ def blend(
         cv_std=float(np.std(scores)),
         naive_score=float(naive),
         weights=None if weights is None else dict(zip(names, map(float, weights), strict=True)),
+        cv_std_repeats=std_repeats,
     )
 
 
