@@ -15,7 +15,6 @@ from podium.cli import (
 )
 from podium.cv import Folds
 from podium.engine import run_models, run_repeats
-from podium.engine.cache import FeatureCache
 from podium.exceptions import ConfigError
 from podium.runner import plan_run, run_competition
 

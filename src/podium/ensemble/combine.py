@@ -5,9 +5,12 @@ other folds' out-of-fold predictions, so the scored fold never shapes its own we
 naive in-sample figure (weights fit on all rows) is reported beside it. A stacker's level-2
 model is cross-validated on the same folds as level 1.
 
-With repeated CV (several fold assignments) the blend is fit on the level-1 predictions
-averaged over repeats, and nested on each repeat's folds in turn: its CV is the mean and
-std over repeats and folds, ``cv_std_repeats`` the std of each repeat's CV.
+With repeated CV (several fold assignments) a blend is fit on the level-1 predictions
+averaged over repeats, and nested on each repeat's folds in turn; a stack is built per
+repeat, on that repeat's level-1 predictions and folds (a level-2 model would learn the
+leave-out bias that averaging sharpens), and :func:`combine_repeats` averages them. Either
+way the CV is the mean and std over repeats and folds, ``cv_std_repeats`` the std of each
+repeat's CV.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from podium.ensemble.blend import Blender, make_blender
 from podium.exceptions import ConfigError
 from podium.metrics import Metric, get_metric
 
-__all__ = ["EnsembleResult", "blend", "nested_blend", "stack_frame"]
+__all__ = ["EnsembleResult", "blend", "combine_repeats", "nested_blend", "stack_frame"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +45,31 @@ class EnsembleResult:
     weights: dict[str, float] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     cv_std_repeats: float | None = None
+
+
+def combine_repeats(results: Sequence[EnsembleResult]) -> EnsembleResult:
+    """One ensemble from one per repeat: predictions and weights averaged, every repeat's
+    fold scores in order (one result is returned as it is)."""
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    scores = [s for r in results for s in r.fold_scores]
+    weights = None
+    if first.weights is not None:
+        weights = {n: float(np.mean([r.weights[n] for r in results])) for n in first.weights}
+    return EnsembleResult(
+        method=first.method,
+        members=first.members,
+        oof=np.mean([r.oof for r in results], axis=0),
+        test=np.mean([r.test for r in results], axis=0),
+        fold_scores=scores,
+        cv_mean=float(np.mean(scores)),
+        cv_std=float(np.std(scores)),
+        naive_score=float(np.mean([r.naive_score for r in results])),
+        weights=weights,
+        details={**first.details, "repeats": [r.details for r in results]},
+        cv_std_repeats=float(np.std([r.cv_mean for r in results])),
+    )
 
 
 def _stack(preds: dict[str, np.ndarray], names: list[str]) -> np.ndarray:

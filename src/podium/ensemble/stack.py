@@ -3,20 +3,18 @@
 Level 2 sees, for every training row, the level-1 predictions made by models that never
 trained on that row; it is cross-validated on the run's folds, so its out-of-fold
 predictions are as honest as level 1's. Several level-2 models are combined by a third
-level (a blender, nested the same way). With repeated CV, level 2 is cross-validated on
-every repeat's folds (see :func:`podium.engine.run_repeats`).
+level (a blender, nested the same way).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from podium.cv import Folds, as_repeats
-from podium.engine import CVResult, run_repeats
+from podium.cv import Folds
+from podium.engine import CVResult, run_cv
 from podium.engine.targets import TargetRange
 from podium.ensemble.combine import EnsembleResult, blend, stack_frame
 from podium.exceptions import ConfigError
@@ -30,7 +28,7 @@ def stack(
     oofs: dict[str, np.ndarray],
     tests: dict[str, np.ndarray],
     y: np.ndarray,
-    folds: Folds | Sequence[Folds],
+    folds: Folds,
     metric: Metric,
     *,
     level2: dict[str, tuple[Any, Any]],
@@ -59,7 +57,7 @@ def stack(
     """
     if not level2:
         raise ConfigError("ensemble.level2: stacking needs at least one level-2 model")
-    if any(np.any(f.fold < 0) for f in as_repeats(folds)):
+    if np.any(folds.fold < 0):
         raise ConfigError(
             "ensemble method 'stack' needs every training row in a validation fold; "
             "this cv scheme leaves some out (use a blend method instead)"
@@ -74,7 +72,7 @@ def stack(
         T2 = pd.concat([T2, passthrough_test.reset_index(drop=True)], axis=1)
     results: dict[str, CVResult] = {}
     for i, (name, (chain, model)) in enumerate(level2.items()):
-        results[name] = run_repeats(
+        results[name] = run_cv(
             chain if chain is not None else StageChain([]),
             model,
             X2,
@@ -103,7 +101,6 @@ def stack(
                 level2[name], X2, y, metric, target_transform, target_range or TargetRange()
             ),
             details={"level2": {name: res.cv_mean}, "importance": res.importances.to_dict()},
-            cv_std_repeats=res.cv_std_repeats,
         )
     top = blend(
         {n: r.oof for n, r in results.items()},
@@ -124,7 +121,6 @@ def stack(
         naive_score=top.naive_score,
         weights=top.weights,
         details={"level2": {n: r.cv_mean for n, r in results.items()}, "final": final},
-        cv_std_repeats=top.cv_std_repeats,
     )
 
 
