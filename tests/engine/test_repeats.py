@@ -16,7 +16,7 @@ from podium.cli import (
 from podium.cv import Folds
 from podium.engine import run_models, run_repeats
 from podium.exceptions import ConfigError
-from podium.runner import plan_run, run_competition
+from podium.runner import plan_run
 
 TE_PIPELINE = {
     "stages": [{"name": "numeric", "use": "to_numeric"}],
@@ -132,38 +132,42 @@ def test_run_repeats_with_one_assignment_is_run_cv(make_competition) -> None:
     assert one.cv_mean == ref.cv_mean
 
 
-def test_repeated_run_logs_std_over_repeats_and_each_repeats_folds(make_competition) -> None:
+def test_repeated_run_logs_std_over_repeats_and_each_repeats_folds(
+    make_competition, monkeypatch
+) -> None:
     from mlflow import MlflowClient
 
     from podium.tracking.mlflow_tracker import preload
 
     comp = make_competition()
     root = comp.parent.parent
-    out = run_competition(comp, root=root, overrides=["cv.repeats=3"])
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(app, ["run", "toy", "--set", "cv.repeats=3"])
+    assert result.exit_code == 0, result.output
+    assert "4 folds x 3 repeats" in result.output and "repeat 3/3 fold 4/4" in result.output
+    plan = _plan(comp, "cv.repeats=3")
     preload()
     client = MlflowClient(tracking_uri=f"sqlite:///{root}/mlruns/mlflow.db")
-    run = client.get_run(out.run_id)
+    runs = client.search_runs([client.get_experiment_by_name("toy").experiment_id])
+    (run,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    (child,) = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
     metrics = run.data.metrics
-    assert metrics["cv_std_repeats"] == pytest.approx(out.result.cv_std_repeats)
-    assert metrics["lgb.cv_std_repeats"] > 0
+    assert metrics["cv_std_repeats"] > 0
+    assert f"std over 3 repeats {metrics['cv_std_repeats']:.5f}" in result.output
+    assert metrics["lgb.cv_std_repeats"] == metrics["cv_std_repeats"]  # lgb is the pick
+    assert child.data.metrics["cv_std_repeats"] == metrics["cv_std_repeats"]
     tags = run.data.tags
     assert tags["podium.cv_repeats"] == "3"
-    assert tags["podium.fold_fingerprints"].split(",") == [f.fingerprint for f in out.plan.repeats]
-    assert tags["podium.fold_fingerprint"] == out.plan.fold_fingerprint
-    arts = {a.path for a in client.list_artifacts(out.run_id)}
-    assert {"folds.csv", "folds_repeat1.csv", "folds_repeat2.csv"} <= arts
-    for r, name in enumerate(["folds.csv", "folds_repeat1.csv", "folds_repeat2.csv"]):
-        local = Path(client.download_artifacts(out.run_id, name, str(root / "dl")))
-        assert Folds.from_csv(local, scheme="stratified_kfold").fingerprint == (
-            out.plan.repeats[r].fingerprint
-        )
-    child = next(
-        r
-        for r in client.search_runs([run.info.experiment_id])
-        if r.data.tags.get("mlflow.parentRunId") == out.run_id
-    )
-    assert child.data.metrics["cv_std_repeats"] == pytest.approx(metrics["lgb.cv_std_repeats"])
+    assert tags["podium.fold_fingerprints"].split(",") == [f.fingerprint for f in plan.repeats]
+    assert tags["podium.fold_fingerprint"] == plan.fold_fingerprint
+    names = ["folds.csv", "folds_repeat1.csv", "folds_repeat2.csv"]
+    assert set(names) <= {a.path for a in client.list_artifacts(run.info.run_id)}
+    for r, name in enumerate(names):
+        local = Path(client.download_artifacts(run.info.run_id, name, str(root / "dl")))
+        folds = Folds.from_csv(local, scheme="stratified_kfold")
+        assert folds.fingerprint == plan.repeats[r].fingerprint
     steps = sorted(m.step for m in client.get_metric_history(child.info.run_id, "fold_score"))
     assert steps == list(range(12))
-    sub = pd.read_csv(out.submission)
-    assert len(sub) == 80 and sub["target"].between(0, 1).all()
+    (sub,) = (comp / "submissions").glob("*.csv")
+    frame = pd.read_csv(sub)
+    assert len(frame) == 80 and frame["target"].between(0, 1).all()

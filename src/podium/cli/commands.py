@@ -65,6 +65,9 @@ def run(
     res = outcome.result
     metric = outcome.plan.metric.name
     naive = "" if res.naive_score is None else f"; in-sample {res.naive_score:.5f}"
+    if res.cv_std_repeats is not None:
+        n = len(outcome.plan.repeats)
+        naive += f"; std over {n} repeats {res.cv_std_repeats:.5f}"
     out.print(
         f"CV {metric} = {res.cv_mean:.5f} ± {res.cv_std:.5f} ({res.chosen}{naive}); "
         f"run {outcome.run_name} ({outcome.run_id})"
