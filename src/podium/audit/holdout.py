@@ -101,7 +101,7 @@ def cv_vs_holdout(
             return HoldoutResult(applicable=False, reason="fewer than 5 groups")
         kind, folds = "unseen-groups", _group_folds(groups, plan.cfg.competition.seed)
     shipped_result = shipped() if shipped is not None else apply_ensemble(plan, run_models(plan))
-    mimic = dataclasses.replace(plan, folds=folds)
+    mimic = dataclasses.replace(plan, folds=folds, extra_folds=())  # one holdout, no repeats
     held = apply_ensemble(mimic, run_models(mimic))
     return HoldoutResult(
         applicable=True,

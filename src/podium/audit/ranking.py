@@ -115,7 +115,7 @@ def mimic_plan(plan: Plan) -> Plan:
     comp = plan.cfg.competition.model_copy(update={"cv": auto})
     cfg, data, _ = resolve_cv(dataclasses.replace(plan.cfg, competition=comp), plan.data)
     folds = make_folds(cfg, data, plan.y, plan.registry)
-    return dataclasses.replace(plan, cfg=cfg, data=data, folds=folds)
+    return dataclasses.replace(plan, cfg=cfg, data=data, folds=folds, extra_folds=())
 
 
 def ranking_check(

@@ -65,6 +65,9 @@ def run(
     res = outcome.result
     metric = outcome.plan.metric.name
     naive = "" if res.naive_score is None else f"; in-sample {res.naive_score:.5f}"
+    if res.cv_std_repeats is not None:
+        n = len(outcome.plan.repeats)
+        naive += f"; std over {n} repeats {res.cv_std_repeats:.5f}"
     out.print(
         f"CV {metric} = {res.cv_mean:.5f} ± {res.cv_std:.5f} ({res.chosen}{naive}); "
         f"run {outcome.run_name} ({outcome.run_id})"
@@ -114,6 +117,9 @@ def validate(
             out.print(line, markup=False, highlight=False)
     out.print(plan.cv_note, markup=False, highlight=False)
     out.print(f"folds: {folds.scheme}, {folds.n_splits} splits, fingerprint {folds.fingerprint}")
+    if len(plan.repeats) > 1:
+        prints = ", ".join(f.fingerprint for f in plan.repeats)
+        out.print(f"repeated cv: {len(plan.repeats)} fold assignments (fingerprints {prints})")
     out.print(plan.target_note)
     out.print(f"stages: {checked} chain(s) fit on a sample of fold 1's training rows, ok")
 

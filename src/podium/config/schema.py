@@ -139,6 +139,7 @@ class CVSpec(_Strict):
     from_features: list[str] = Field(default_factory=list)
     """Set by ``scheme: auto``: the time/groups columns it took from the features (they
     stay features; columns named in cv otherwise are not features)."""
+    repeats: int = Field(1, ge=1)  # fold assignments, seeds seed, seed+1, ...: repeated CV
 
     @field_validator("scheme")
     @classmethod

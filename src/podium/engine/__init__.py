@@ -13,6 +13,7 @@ from podium.engine.experiment import (
     resolve_cv,
     run_models,
 )
+from podium.engine.repeats import combine_repeats, run_repeats
 from podium.engine.result import CVResult, FoldResult
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "build_chain",
     "build_model",
     "check_stages",
+    "combine_repeats",
     "cache_root",
     "default_registry",
     "encode_target",
@@ -35,4 +37,5 @@ __all__ = [
     "resolve_cv",
     "run_cv",
     "run_models",
+    "run_repeats",
 ]
