@@ -51,6 +51,9 @@ class CompetitionData:
     fingerprint: str
     profile: Profile = field(default_factory=lambda: Profile(()))
     notices: list[str] = field(default_factory=list)
+    schema: pd.DataFrame | None = None
+    """The feature columns as read from the train file, no rows: what a new test file is
+    read against (see :func:`podium.data.newtest.read_test`)."""
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -193,6 +196,7 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     profile = _profile(train, test, spec, train_path, test_path)
     features, notices = _features(train, profile, spec, cv_cols, test_path)
     train_x, test_x = train[features].reset_index(drop=True), test[features].reset_index(drop=True)
+    schema = train_x.iloc[:0].copy()
     notices += _numbers_in_test(train_x, test_x, profile, train_path, test_path)
     notices += _convert_datetimes(train_x, test_x, profile)
     return CompetitionData(
@@ -206,6 +210,7 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
         fingerprint=file_fingerprint(paths),
         profile=profile,
         notices=notices,
+        schema=schema,
     )
 
 

@@ -30,7 +30,12 @@ from podium.engine.targets import TargetRange
 from podium.lifeline import watch_parent
 from podium.metrics import Metric
 
-__all__ = ["run_cv", "holdout_split"]
+__all__ = ["run_cv", "holdout_split", "predict_fold", "fold_mean", "FOLD_FILE", "REFIT_FILE"]
+
+FOLD_FILE = "fold{k}.joblib"
+"""A fitted fold chain + model, as written under ``run_cv(save_to=...)`` (``k`` = fold)."""
+REFIT_FILE = "refit.joblib"
+"""The chain + model refit on all rows (``test_predictions: refit``)."""
 
 FoldCallback = Callable[[FoldResult, int], None]
 
@@ -90,6 +95,30 @@ def _to_target(job: _FoldJob, p: Any) -> np.ndarray:
     return job.target_range.clip(np.expm1(p) if job.target_transform == "log1p" else p)
 
 
+def predict_fold(
+    model: Any, features: pd.DataFrame, *, target_transform: str, target_range: TargetRange
+) -> np.ndarray:
+    """A fitted fold model's test predictions on the target's scale, clipped: what a run
+    and ``podium predict`` (from the saved model) both compute."""
+    p = np.asarray(model.predict(features))
+    return target_range.clip(np.expm1(p) if target_transform == "log1p" else p)
+
+
+def fold_mean(preds: list[np.ndarray], n_splits: int) -> np.ndarray:
+    """The ``fold_mean`` test prediction: the folds' predictions summed, over ``n_splits``."""
+    return np.sum(preds, axis=0) / n_splits
+
+
+def _save(path: str, chain: Any, model: Any) -> None:
+    """Write a fitted chain + model (a fold's, or the refit's) for ``podium predict``."""
+    import joblib
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    joblib.dump((chain, model), tmp)
+    os.replace(tmp, path)
+
+
 @dataclass(frozen=True, eq=False)
 class _FoldJob:
     """What every fold of one model shares (pickled once per worker)."""
@@ -108,6 +137,7 @@ class _FoldJob:
     split_context: SplitContext | None
     cache: CacheSlot | None = None
     target_range: TargetRange = TargetRange()
+    save_to: str | None = None  # folder for the fitted chains + models (see run_cv)
 
     @property
     def use_es(self) -> bool:
@@ -134,6 +164,7 @@ class _Features:
     test: pd.DataFrame | None
     cache_hit: bool | None
     seconds: float
+    chain: Any = None  # the fitted chain (None: read from the cache without one)
 
 
 def _chain_features(
@@ -147,9 +178,10 @@ def _chain_features(
     if slot is not None:
         key = slot.key(fold, tr, np.empty(0, dtype=np.int64) if va is None else va)
         got = slot.load(key, parts)
-        if got is not None:
+        fitted = slot.load_chain(key) if got is not None and job.save_to else None
+        if got is not None and (fitted is not None or not job.save_to):
             secs = _time.perf_counter() - t0
-            return _Features(got["train"], got.get("valid"), got.get("test"), True, secs)
+            return _Features(got["train"], got.get("valid"), got.get("test"), True, secs, fitted)
     chain = clone(job.chain)
     # Transductive (unsupervised) stages that opt in with fit_on="train+test" see the rows
     # the model will predict: the fold's validation rows and the test set.
@@ -171,10 +203,10 @@ def _chain_features(
         assert job.X_test is not None
         frames["test"] = chain.transform(job.X_test)
     if slot is not None:
-        slot.store(key, frames, fold=fold)
+        slot.store(key, frames, fold=fold, chain=chain if job.save_to else None)
     secs = _time.perf_counter() - t0
     hit = None if slot is None else False
-    return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs)
+    return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs, chain)
 
 
 def _follow_parent(parent: int) -> None:
@@ -216,8 +248,15 @@ def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) 
     pred = _to_target(job, fold_model.predict(Xva))
     test_pred = None
     if feats.test is not None:
-        test_pred = _to_target(job, fold_model.predict(feats.test))
+        test_pred = predict_fold(
+            fold_model,
+            feats.test,
+            target_transform=job.target_transform,
+            target_range=job.target_range,
+        )
     t2 = _time.perf_counter()
+    if job.save_to is not None:
+        _save(os.path.join(job.save_to, FOLD_FILE.format(k=k)), feats.chain, fold_model)
     result = FoldResult(
         fold=k,
         score=job.metric(y[va], pred),
@@ -253,6 +292,7 @@ def run_cv(
     split_context: SplitContext | None = None,
     n_workers: int = 1,
     cache: FeatureCache | None = None,
+    save_to: str | os.PathLike[str] | None = None,
 ) -> CVResult:
     """Cross-validate ``chain`` + ``model`` on ``folds``.
 
@@ -281,6 +321,9 @@ def run_cv(
         cache: the feature cache: each fold's chain outputs (and the refit's) are read
             from it when the chain, its inputs and the fold's rows are unchanged, else
             computed and stored (see :mod:`podium.engine.cache`). ``None``: no cache.
+        save_to: a folder: every fold's fitted chain + model is written there (by the
+            worker that fit it, as :data:`FOLD_FILE`), and the refit's (:data:`REFIT_FILE`);
+            :mod:`podium.engine.saved` reads them back. ``None``: nothing is kept.
 
     Returns:
         The model's out-of-fold predictions, test predictions and fold scores.
@@ -307,6 +350,7 @@ def run_cv(
         split_context=split_context,
         cache=slot,
         target_range=target_range or TargetRange(),
+        save_to=None if save_to is None else os.fspath(save_to),
     )
     if target_transform not in ("none", "log1p"):
         raise ValueError(f"target_transform {target_transform!r}: resolve 'auto' first")
@@ -340,7 +384,7 @@ def run_cv(
     if X_test is not None and test_predictions == "refit":
         test, refit_iters, refit = _refit_predict(job, fold_results, [o.fit_rows for o in outs])
     elif X_test is not None:
-        test = np.sum([o.test_pred for o in outs], axis=0) / folds.n_splits
+        test = fold_mean([o.test_pred for o in outs], folds.n_splits)
     scores = np.array([f.score for f in fold_results])
     imp = pd.concat([o.importance for o in outs], axis=1).fillna(0.0).mean(axis=1)
     return CVResult(
@@ -376,5 +420,9 @@ def _refit_predict(
         iters = max(1, int(round(np.mean(best) * n / np.mean(fit_rows))))
         full_model = full_model.with_iterations(iters)
     full_model.fit(feats.train, _forward(job.y, job.target_transform))
-    pred = full_model.predict(feats.test)
-    return _to_target(job, pred), iters, feats
+    pred = predict_fold(
+        full_model, feats.test, target_transform=job.target_transform, target_range=job.target_range
+    )
+    if job.save_to is not None:
+        _save(os.path.join(job.save_to, REFIT_FILE), feats.chain, full_model)
+    return pred, iters, feats

@@ -36,6 +36,8 @@ __all__ = [
     "run_models",
     "encode_target",
     "make_folds",
+    "seed_mean",
+    "model_dir",
 ]
 
 
@@ -185,11 +187,14 @@ def run_models(
     on_fold: Callable[[str, FoldResult, int], None] | None = None,
     on_model: Callable[[CVResult], None] | None = None,
     cache_dir: Path | None = None,
+    save_to: Path | None = None,
 ) -> ExperimentResult:
     """Cross-validate every model of the plan on its folds and pick the submission.
 
     Chains are cached as the pipeline's ``cache`` says, in ``cache_dir`` (default:
     :func:`podium.engine.cache.feature_cache_dir`); models with equal chains share entries.
+    ``save_to``: every model's fitted fold chains + models are written under it, in
+    :func:`model_dir` (see :mod:`podium.engine.saved`).
     """
     cfg = plan.cfg
     pipe = cfg.pipeline
@@ -232,6 +237,7 @@ def run_models(
                     split_context=split_context(plan),
                     n_workers=n_workers,
                     cache=cache if use_cache else None,
+                    save_to=None if save_to is None else model_dir(save_to, name, r),
                 )
             )
         result = repeats[0] if len(repeats) == 1 else average_seeds(repeats, plan)
@@ -239,6 +245,16 @@ def run_models(
         if on_model is not None:
             on_model(result)
     return _choose(plan, results)
+
+
+def model_dir(save_to: Path, name: str, seed: int) -> Path:
+    """Where the fitted folds of model ``name``'s seed repeat ``seed`` are saved."""
+    return Path(save_to) / "models" / name / f"seed{seed}"
+
+
+def seed_mean(tests: list[np.ndarray]) -> np.ndarray:
+    """Seed averaging of test predictions: the repeats' mean."""
+    return np.mean(tests, axis=0)
 
 
 def average_seeds(repeats: list[CVResult], plan: Plan) -> CVResult:
@@ -264,7 +280,7 @@ def average_seeds(repeats: list[CVResult], plan: Plan) -> CVResult:
     return dataclasses.replace(
         repeats[0],
         oof=oof,
-        test=np.mean(tests, axis=0) if tests else None,
+        test=seed_mean(tests) if tests else None,
         folds=tuple(folds),
         cv_mean=float(scores.mean()),
         cv_std=float(scores.std()),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 from podium.engine import ExperimentResult, Plan, build_chain, build_model, default_registry
 from podium.engine.build import auto_n_jobs
 from podium.ensemble.combine import EnsembleResult, blend
+from podium.ensemble.saved import LEVEL2_DIR, saved_ensemble
 from podium.ensemble.stack import stack
 from podium.exceptions import ConfigError
 from podium.registry import Registry
@@ -16,13 +18,20 @@ __all__ = ["apply_ensemble"]
 
 
 def apply_ensemble(
-    plan: Plan, exp: ExperimentResult, registry: Registry | None = None
+    plan: Plan,
+    exp: ExperimentResult,
+    registry: Registry | None = None,
+    *,
+    save_to: Path | None = None,
 ) -> ExperimentResult:
     """The submission's predictions and CV after the pipeline's ensemble step.
 
     ``best`` keeps the engine's choice. Other methods replace ``oof``/``test`` with the
     ensemble's and report its nested CV, with the naive in-sample score beside it.
     Level-2 stages and models come from ``registry``, else the plan's (plug-ins included).
+    ``save_to``: the stack's level-2 folds are saved under ``save_to/level2``, and the
+    fitted ensemble (a :class:`~podium.ensemble.saved.SavedEnsemble`) is returned in
+    ``details["saved"]``.
     """
     spec = plan.cfg.pipeline.ensemble
     if spec.method == "best" or len(exp.results) < 2:
@@ -36,7 +45,8 @@ def apply_ensemble(
     oofs = {n: exp.results[n].oof for n in members}
     tests = {n: exp.results[n].test for n in members if exp.results[n].test is not None}
     if spec.method == "stack":
-        res = _stack(plan, oofs, tests, members, registry)
+        level2_dir = None if save_to is None else Path(save_to) / LEVEL2_DIR
+        res = _stack(plan, oofs, tests, members, registry, level2_dir)
     else:
         res = blend(
             oofs, tests, plan.y, plan.folds, plan.metric,
@@ -52,8 +62,20 @@ def apply_ensemble(
         fold_scores=res.fold_scores,
         naive_score=res.naive_score,
         weights=res.weights,
-        details={"members": res.members, **res.details},
+        details={"members": res.members, **res.details, **_saved(plan, res, save_to)},
     )
+
+
+def _saved(plan: Plan, res: EnsembleResult, save_to: Path | None) -> dict[str, Any]:
+    if save_to is None:
+        return {}
+    saved = saved_ensemble(
+        res,
+        n_splits=plan.folds.n_splits,
+        passthrough=list(plan.cfg.pipeline.ensemble.passthrough or []),
+        target_transform=plan.cfg.pipeline.target_transform,
+    )
+    return {"saved": saved}
 
 
 def _stack(
@@ -62,6 +84,7 @@ def _stack(
     tests: dict[str, Any],
     members: list[str],
     registry: Registry,
+    save_to: Path | None = None,
 ) -> EnsembleResult:
     cfg = plan.cfg
     spec = cfg.pipeline.ensemble
@@ -85,4 +108,5 @@ def _stack(
         level2=level2, members=members, passthrough=passthrough,
         passthrough_test=passthrough_test, final=spec.final, seed=cfg.competition.seed,
         target_transform=cfg.pipeline.target_transform, target_range=plan.target_range,
+        save_to=save_to,
     )  # fmt: skip
