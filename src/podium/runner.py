@@ -28,8 +28,8 @@ from podium.engine import (
 from podium.engine.explain import explain_choices
 from podium.ensemble import apply_ensemble
 from podium.ensemble.saved import saved_run
-from podium.saved_runs import log_models
 from podium.outputs import check_output, staged, unique_run_name
+from podium.saved_runs import log_models
 from podium.session import (
     git_commit,
     make_tracker,

@@ -96,9 +96,7 @@ def load_run(
             raise ConfigError(
                 f"run {label}: no saved models (no {ARTIFACT_DIR}/ artifacts); re-run it"
             ) from None
-        manifest = check_manifest(
-            local, run=label, allow_version_mismatch=allow_version_mismatch
-        )
+        manifest = check_manifest(local, run=label, allow_version_mismatch=allow_version_mismatch)
         import joblib
 
         saved = joblib.load(local / RUN_FILE)
@@ -120,9 +118,7 @@ def submission_frame(saved: SavedRun, ids: pd.Series, pred: np.ndarray) -> pd.Da
         sample = pd.DataFrame({c: sample[c].iloc[:1].repeat(len(ids)).to_numpy()
                                for c in sample.columns})  # fmt: skip
         sample[spec.id] = ids.to_numpy()
-    frame = build_submission(
-        sample, ids, pred, spec=spec, task=comp.task, classes=saved.classes
-    )
+    frame = build_submission(sample, ids, pred, spec=spec, task=comp.task, classes=saved.classes)
     validate_submission(frame, sample, spec=spec, classes=saved.classes)
     return frame
 
@@ -131,9 +127,7 @@ def predict_rows(loaded: LoadedRun, rows: pd.DataFrame) -> pd.DataFrame:
     """The submission-format predictions of the run for raw test ``rows`` (the columns of
     the competition's test file)."""
     saved = loaded.saved
-    X, ids = test_frame(
-        rows, saved.competition, schema=saved.schema, profile=saved.profile
-    )
+    X, ids = test_frame(rows, saved.competition, schema=saved.schema, profile=saved.profile)
     return submission_frame(saved, ids, loaded.predict(X))
 
 

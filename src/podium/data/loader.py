@@ -52,6 +52,8 @@ class CompetitionData:
     profile: Profile = field(default_factory=lambda: Profile(()))
     notices: list[str] = field(default_factory=list)
     schema: pd.DataFrame | None = None
+    train_ids: pd.Series | None = None
+    """The train rows' ids (``data.id``; ``None`` when the train file has no id column)."""
     """The feature columns as read from the train file, no rows: what a new test file is
     read against (see :func:`podium.data.newtest.read_test`)."""
 
@@ -211,6 +213,9 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
         profile=profile,
         notices=notices,
         schema=schema,
+        train_ids=train[spec.id].reset_index(drop=True)
+        if spec.id is not None and spec.id in train.columns
+        else None,
     )
 
 

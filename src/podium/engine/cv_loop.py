@@ -421,7 +421,10 @@ def _refit_predict(
         full_model = full_model.with_iterations(iters)
     full_model.fit(feats.train, _forward(job.y, job.target_transform))
     pred = predict_fold(
-        full_model, feats.test, target_transform=job.target_transform, target_range=job.target_range
+        full_model,
+        feats.test,
+        target_transform=job.target_transform,
+        target_range=job.target_range,
     )
     if job.save_to is not None:
         _save(os.path.join(job.save_to, REFIT_FILE), feats.chain, full_model)

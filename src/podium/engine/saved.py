@@ -131,7 +131,9 @@ def write_manifest(folder: Path, info: dict[str, Any]) -> Path:
     return path
 
 
-def check_manifest(folder: Path, *, run: str, allow_version_mismatch: bool = False) -> dict[str, Any]:
+def check_manifest(
+    folder: Path, *, run: str, allow_version_mismatch: bool = False
+) -> dict[str, Any]:
     """Read the manifest of the model set in ``folder`` (saved by ``run``) and check it.
 
     Raises:
@@ -149,7 +151,8 @@ def check_manifest(folder: Path, *, run: str, allow_version_mismatch: bool = Fal
         raise ConfigError(f"run {run}: {MANIFEST} is unreadable: {exc}") from None
     if data.get("format") != FORMAT:
         raise ConfigError(
-            f"run {run}: saved models have format {data.get('format')!r}; this podium reads {FORMAT}"
+            f"run {run}: saved models have format {data.get('format')!r}; "
+            f"this podium reads {FORMAT}"
         )
     if not allow_version_mismatch:
         now = library_versions()
