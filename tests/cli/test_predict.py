@@ -153,3 +153,24 @@ def test_changed_library_version_is_one_line(make_competition, monkeypatch) -> N
     res = _predict(root, run.info.run_id, comp / "data" / "test.csv", "--allow-version-mismatch")
     assert res.exit_code == 0, res.output
     assert (root / "p.csv").read_bytes() == sub.read_bytes()
+
+
+def test_second_run_from_the_feature_cache_keeps_its_chains(make_competition, monkeypatch) -> None:
+    """A run whose features come from the cache saves the fitted chains cached with them."""
+    comp = make_competition(task="binary", pipeline=_pipeline(None), n_train=160, n_test=60)
+    root = comp.parent.parent
+    monkeypatch.chdir(root)
+    subs, outputs = [], []
+    for n in (30, 35):  # the second run changes only the model: every fold hits the cache
+        args = ["run", "toy", "--pipeline", "custom", "--set", "cache=on"]
+        result = runner.invoke(app, [*args, "--set", f"models.lgb.params.n_estimators={n}"])
+        assert result.exit_code == 0, result.output
+        subs.append(next(p for p in (comp / "submissions").glob("*.csv") if p not in subs))
+        outputs.append(result.output)
+    assert "features: 0/4 folds from cache" in outputs[0]
+    assert "features: 4/4 folds from cache" in outputs[1]
+    chains = list((root / "feature-cache").rglob("chain.joblib"))
+    assert len(chains) == 4
+    res = _predict(root, subs[1].stem, comp / "data" / "test.csv")
+    assert res.exit_code == 0, res.output
+    assert (root / "p.csv").read_bytes() == subs[1].read_bytes()

@@ -115,7 +115,7 @@ def _save(path: str, chain: Any, model: Any) -> None:
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp"
-    joblib.dump((chain, model), tmp)
+    joblib.dump((chain, model), tmp, compress=1)  # zlib: forests shrink ~3x for ~30% more time
     os.replace(tmp, path)
 
 

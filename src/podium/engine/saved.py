@@ -58,15 +58,24 @@ LIBRARIES = (
 def library_versions() -> dict[str, str]:
     """The installed version of each of :data:`LIBRARIES` (``absent``: not installed)."""
     found = {}
+    dists: dict[str, list[str]] | None = None
     for name in LIBRARIES:
         if name == "python":
             found[name] = platform.python_version()
             continue
         try:
             found[name] = metadata.version(name)
+            continue
         except metadata.PackageNotFoundError:
-            found[name] = "absent"
+            pass
+        # installed under another distribution name (xgboost as xgboost-cpu)
+        dists = metadata.packages_distributions() if dists is None else dists
+        other = dists.get(_MODULES.get(name, name), [])
+        found[name] = metadata.version(other[0]) if other else "absent"
     return found
+
+
+_MODULES = {"scikit-learn": "sklearn"}
 
 
 @dataclass(frozen=True)
