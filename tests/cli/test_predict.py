@@ -174,3 +174,30 @@ def test_second_run_from_the_feature_cache_keeps_its_chains(make_competition, mo
     res = _predict(root, subs[1].stem, comp / "data" / "test.csv")
     assert res.exit_code == 0, res.output
     assert (root / "p.csv").read_bytes() == subs[1].read_bytes()
+
+
+def test_a_run_that_failed_while_logging_models_is_refused(make_competition, monkeypatch) -> None:
+    """The fold files are logged, then the manifest fails: the run ends FAILED, no
+    submission is published and ``predict`` refuses the run (one line, exit 2)."""
+    import podium.saved_runs
+
+    def broken(folder: Path, info: dict[str, Any]) -> Path:
+        raise OSError("disk full while writing the manifest")
+
+    monkeypatch.setattr(podium.saved_runs, "write_manifest", broken)
+    comp = make_competition(task="binary", pipeline=_pipeline(None), n_train=160, n_test=60)
+    root = comp.parent.parent
+    monkeypatch.chdir(root)
+    result = runner.invoke(app, ["run", "toy", "--pipeline", "custom"])
+    assert result.exit_code != 0
+    subs = comp / "submissions"
+    assert not subs.exists() or not list(subs.glob("*.csv"))
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    runs = client.search_runs([client.get_experiment_by_name("toy").experiment_id])
+    (run,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert run.info.status == "FAILED"
+    res = _predict(root, run.info.run_id, comp / "data" / "test.csv")
+    assert res.exit_code == 2
+    assert "is FAILED, not FINISHED" in res.output and "\n" not in res.output.strip()

@@ -167,9 +167,11 @@ def check_manifest(
         now = library_versions()
         for name, saved in (data.get("versions") or {}).items():
             here = now.get(name)
-            if here is not None and here != saved:
-                raise ConfigError(
-                    f"run {run}: its models were saved with {name} {saved} but {name} {here} "
-                    f"is installed; install {name}=={saved} or pass --allow-version-mismatch"
-                )
+            if here is None or here == saved or saved == "absent":  # (absent: none used it)
+                continue
+            found = ", not installed" if here == "absent" else f" but {name} {here} is installed"
+            raise ConfigError(
+                f"run {run}: its models were saved with {name} {saved}{found}; "
+                f"install {name}=={saved} or pass --allow-version-mismatch"
+            )
     return data

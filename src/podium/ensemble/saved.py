@@ -149,12 +149,12 @@ def saved_run(plan: Plan, result: ExperimentResult, run_name: str) -> SavedRun:
         )
         for name, res in result.results.items()
     ]
-    assert plan.data.schema is not None
+    schema = plan.data.schema if plan.data.schema is not None else plan.data.train.iloc[:0]
     return SavedRun(
         run_name=run_name,
         pipeline=cfg.pipeline_name,
         competition=cfg.competition,
-        schema=plan.data.schema,
+        schema=schema,
         profile=plan.data.profile,
         sample=plan.data.sample,
         test_ids=plan.data.test_ids,
