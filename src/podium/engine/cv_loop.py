@@ -25,17 +25,13 @@ from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedS
 from podium.config import EarlyStoppingSpec
 from podium.cv import Folds, SplitContext
 from podium.engine.cache import CacheSlot, FeatureCache
+from podium.engine.fold_predict import FOLD_FILE, REFIT_FILE, fold_mean, predict_fold, save_fold
 from podium.engine.result import CVResult, FoldResult
 from podium.engine.targets import TargetRange
 from podium.lifeline import watch_parent
 from podium.metrics import Metric
 
-__all__ = ["run_cv", "holdout_split", "predict_fold", "fold_mean", "FOLD_FILE", "REFIT_FILE"]
-
-FOLD_FILE = "fold{k}.joblib"
-"""A fitted fold chain + model, as written under ``run_cv(save_to=...)`` (``k`` = fold)."""
-REFIT_FILE = "refit.joblib"
-"""The chain + model refit on all rows (``test_predictions: refit``)."""
+__all__ = ["run_cv", "holdout_split"]
 
 FoldCallback = Callable[[FoldResult, int], None]
 
@@ -89,34 +85,11 @@ def _forward(y: np.ndarray, transform: str) -> np.ndarray:
     return np.log1p(y) if transform == "log1p" else y
 
 
-def _to_target(job: _FoldJob, p: Any) -> np.ndarray:
+def _predict(job: _FoldJob, model: Any, X: pd.DataFrame) -> np.ndarray:
     """A model's output on the target's scale, clipped to the target's valid range."""
-    p = np.asarray(p)
-    return job.target_range.clip(np.expm1(p) if job.target_transform == "log1p" else p)
-
-
-def predict_fold(
-    model: Any, features: pd.DataFrame, *, target_transform: str, target_range: TargetRange
-) -> np.ndarray:
-    """A fitted fold model's test predictions on the target's scale, clipped: what a run
-    and ``podium predict`` (from the saved model) both compute."""
-    p = np.asarray(model.predict(features))
-    return target_range.clip(np.expm1(p) if target_transform == "log1p" else p)
-
-
-def fold_mean(preds: list[np.ndarray], n_splits: int) -> np.ndarray:
-    """The ``fold_mean`` test prediction: the folds' predictions summed, over ``n_splits``."""
-    return np.sum(preds, axis=0) / n_splits
-
-
-def _save(path: str, chain: Any, model: Any) -> None:
-    """Write a fitted chain + model (a fold's, or the refit's) for ``podium predict``."""
-    import joblib
-
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    joblib.dump((chain, model), tmp, compress=1)  # zlib: forests shrink ~3x for ~30% more time
-    os.replace(tmp, path)
+    return predict_fold(
+        model, X, target_transform=job.target_transform, target_range=job.target_range
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,18 +218,11 @@ def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) 
         fold_model.fit(Xtr, ytr)
         n_fit = len(tr)
     t1 = _time.perf_counter()
-    pred = _to_target(job, fold_model.predict(Xva))
-    test_pred = None
-    if feats.test is not None:
-        test_pred = predict_fold(
-            fold_model,
-            feats.test,
-            target_transform=job.target_transform,
-            target_range=job.target_range,
-        )
+    pred = _predict(job, fold_model, Xva)
+    test_pred = None if feats.test is None else _predict(job, fold_model, feats.test)
     t2 = _time.perf_counter()
     if job.save_to is not None:
-        _save(os.path.join(job.save_to, FOLD_FILE.format(k=k)), feats.chain, fold_model)
+        save_fold(os.path.join(job.save_to, FOLD_FILE.format(k=k)), feats.chain, fold_model)
     result = FoldResult(
         fold=k,
         score=job.metric(y[va], pred),
@@ -322,7 +288,7 @@ def run_cv(
             from it when the chain, its inputs and the fold's rows are unchanged, else
             computed and stored (see :mod:`podium.engine.cache`). ``None``: no cache.
         save_to: a folder: every fold's fitted chain + model is written there (by the
-            worker that fit it, as :data:`FOLD_FILE`), and the refit's (:data:`REFIT_FILE`);
+            worker that fit it, as :data:`~podium.engine.fold_predict.FOLD_FILE`), and the refit's;
             :mod:`podium.engine.saved` reads them back. ``None``: nothing is kept.
 
     Returns:
@@ -420,12 +386,7 @@ def _refit_predict(
         iters = max(1, int(round(np.mean(best) * n / np.mean(fit_rows))))
         full_model = full_model.with_iterations(iters)
     full_model.fit(feats.train, _forward(job.y, job.target_transform))
-    pred = predict_fold(
-        full_model,
-        feats.test,
-        target_transform=job.target_transform,
-        target_range=job.target_range,
-    )
+    pred = _predict(job, full_model, feats.test)
     if job.save_to is not None:
-        _save(os.path.join(job.save_to, REFIT_FILE), feats.chain, full_model)
+        save_fold(os.path.join(job.save_to, REFIT_FILE), feats.chain, full_model)
     return pred, iters, feats

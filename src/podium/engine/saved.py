@@ -1,9 +1,9 @@
 """Saved models: a run's fitted fold chains + models, read back to predict new rows.
 
 ``run_cv(save_to=...)`` writes each fold's fitted chain and model (and the refit's) as it
-fits them, from the fold worker (see :data:`~podium.engine.cv_loop.FOLD_FILE`);
+fits them, from the fold worker (see :data:`~podium.engine.fold_predict.FOLD_FILE`);
 :func:`predict_saved` reads them and predicts through the same functions the run used
-(:func:`~podium.engine.cv_loop.predict_fold`, :func:`~podium.engine.cv_loop.fold_mean`,
+(:func:`~podium.engine.fold_predict.predict_fold`, :func:`~podium.engine.fold_predict.fold_mean`,
 :func:`~podium.engine.experiment.seed_mean`), so the predictions on the run's own test
 file are the run's, bit for bit.
 
@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from podium.engine.cv_loop import FOLD_FILE, REFIT_FILE, fold_mean, predict_fold
 from podium.engine.experiment import model_dir, seed_mean
+from podium.engine.fold_predict import FOLD_FILE, REFIT_FILE, fold_mean, predict_fold
 from podium.engine.targets import TargetRange
 from podium.exceptions import ConfigError
 
