@@ -28,7 +28,9 @@ from podium.engine import (
 )
 from podium.engine.explain import explain_choices
 from podium.ensemble import apply_ensemble
+from podium.ensemble.saved import saved_run
 from podium.outputs import check_output, staged, unique_run_name
+from podium.saved_runs import log_models
 from podium.session import (
     git_commit,
     make_tracker,
@@ -127,7 +129,13 @@ def run_competition(
             if on_model is not None:
                 on_model(res)
 
-        result = apply_ensemble(plan, run_models(plan, on_fold=on_fold, on_model=model_done))
+        # Every fold's fitted chain + model is written here by the worker that fit it (so
+        # fitted objects never travel back); logged as the run's model set before it ends.
+        kept = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="podium-models-")))
+        result = apply_ensemble(
+            plan, run_models(plan, on_fold=on_fold, on_model=model_done, save_to=kept),
+            save_to=kept,
+        )  # fmt: skip
         frame = build_submission(
             plan.data.sample,
             plan.data.test_ids,
@@ -163,6 +171,7 @@ def run_competition(
                 _log_model(tracker, plan, res, start_time=model_started.get(name))
             write_submission(frame, draft)
             _log_result(tracker, plan, result, draft, published=target)
+            log_models(tracker, saved_run(plan, result, run_name), kept, run_id=run_id)
     return RunOutcome(
         run_id=run_id, run_name=run_name, submission=target, plan=plan, result=result
     )

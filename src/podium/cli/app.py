@@ -6,7 +6,6 @@ Errors in user input print one line and exit with code 2; ``-v`` shows the trace
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -34,14 +33,9 @@ _state = {"verbose": False}
 
 def project_root() -> Path:
     """The folder holding ``competitions/`` (or ``pyproject.toml``): cwd or an ancestor."""
-    env = os.environ.get("PODIUM_ROOT")
-    if env:
-        return Path(env).resolve()
-    here = Path.cwd().resolve()
-    for d in (here, *here.parents):
-        if (d / "competitions").is_dir() or (d / "pyproject.toml").is_file():
-            return d
-    return here
+    from podium.project import project_root as find
+
+    return find()
 
 
 def fail(exc: BaseException) -> None:

@@ -339,5 +339,6 @@ def blend(
 
 from podium.cli import audit as _audit  # noqa: F401,E402
 from podium.cli import cache as _cache  # noqa: F401,E402
+from podium.cli import predict as _predict  # noqa: F401,E402
 from podium.cli import profile as _profile  # noqa: F401,E402
 from podium.cli import reference as _reference  # noqa: F401,E402

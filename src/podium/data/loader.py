@@ -53,6 +53,11 @@ class CompetitionData:
     profile: Profile = field(default_factory=lambda: Profile(()))
     notices: list[str] = field(default_factory=list)
     test_cv_columns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    schema: pd.DataFrame | None = None
+    train_ids: pd.Series | None = None
+    """The train rows' ids (``data.id``; ``None`` when the train file has no id column)."""
+    """The feature columns as read from the train file, no rows: what a new test file is
+    read against (see :func:`podium.data.newtest.read_test`)."""
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -198,6 +203,7 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     only_cv = [c for c in cv_cols if c not in shared]
     features, notices = _features(train, profile, spec, only_cv, test_path)
     train_x, test_x = train[features].reset_index(drop=True), test[features].reset_index(drop=True)
+    schema = train_x.iloc[:0].copy()
     notices += _numbers_in_test(train_x, test_x, profile, train_path, test_path)
     notices += _convert_datetimes(train_x, test_x, profile)
     cv_train = train[only_cv].reset_index(drop=True)
@@ -216,6 +222,10 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
         profile=profile,
         notices=notices,
         test_cv_columns=cv_test,
+        schema=schema,
+        train_ids=train[spec.id].reset_index(drop=True)
+        if spec.id is not None and spec.id in train.columns
+        else None,
     )
 
 

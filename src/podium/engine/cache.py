@@ -100,6 +100,9 @@ def wants_cache(chain: Any, mode: str | bool) -> bool:
     return any(isinstance(s, costly) or not _is_podium(type(s)) for s in stages)
 
 
+_CHAIN_FILE = "chain.joblib"
+
+
 @dataclass(frozen=True)
 class CacheSlot:
     """One chain on one run's inputs: finds and stores its folds' features (picklable,
@@ -116,20 +119,45 @@ class CacheSlot:
         """The stored frames of ``parts`` (``train``, ``valid``, ``test``), or ``None``."""
         return read_entry(self.directory / key, parts)
 
-    def store(self, key: str, frames: dict[str, pd.DataFrame], *, fold: str) -> bool:
-        """Store ``frames``; a failure is logged, never raised (the run goes on)."""
+    def store(
+        self, key: str, frames: dict[str, pd.DataFrame], *, fold: str, chain: Any = None
+    ) -> bool:
+        """Store ``frames`` (and the fitted ``chain`` that made them, when given, for runs
+        that keep their models); a failure is logged, never raised (the run goes on)."""
         info = {
             "chain": self.chain,
             "fold": fold,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         try:
-            return write_entry(self.directory / key, frames, info)
+            done = write_entry(self.directory / key, frames, info)
+            if done and chain is not None:
+                import joblib
+
+                file = self.directory / key / _CHAIN_FILE
+                tmp = file.with_name(f".{_CHAIN_FILE}.{os.getpid()}.tmp")
+                joblib.dump(chain, tmp)
+                os.replace(tmp, file)
+            return done
         except NoRoundTrip as exc:
             logger.info("feature cache: fold %s not cached: %s", fold, exc)
         except OSError as exc:
             logger.warning("feature cache: cannot write %s: %s", self.directory, exc)
         return False
+
+    def load_chain(self, key: str) -> Any:
+        """The fitted chain stored with the entry ``key``, or ``None`` (none stored, or
+        unreadable: the caller then fits the chain again)."""
+        file = self.directory / key / _CHAIN_FILE
+        if not file.is_file():
+            return None
+        try:
+            import joblib
+
+            return joblib.load(file)
+        except Exception as exc:  # an unpickling failure of any kind is a miss
+            logger.info("feature cache: fitted chain %s unreadable (%s)", file, exc)
+            return None
 
 
 @dataclass

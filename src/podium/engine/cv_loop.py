@@ -25,6 +25,7 @@ from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedS
 from podium.config import EarlyStoppingSpec
 from podium.cv import Folds, SplitContext
 from podium.engine.cache import CacheSlot, FeatureCache
+from podium.engine.fold_predict import FOLD_FILE, REFIT_FILE, fold_mean, predict_fold, save_fold
 from podium.engine.result import CVResult, FoldResult
 from podium.engine.targets import TargetRange
 from podium.lifeline import watch_parent
@@ -84,10 +85,11 @@ def _forward(y: np.ndarray, transform: str) -> np.ndarray:
     return np.log1p(y) if transform == "log1p" else y
 
 
-def _to_target(job: _FoldJob, p: Any) -> np.ndarray:
+def _predict(job: _FoldJob, model: Any, X: pd.DataFrame) -> np.ndarray:
     """A model's output on the target's scale, clipped to the target's valid range."""
-    p = np.asarray(p)
-    return job.target_range.clip(np.expm1(p) if job.target_transform == "log1p" else p)
+    return predict_fold(
+        model, X, target_transform=job.target_transform, target_range=job.target_range
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,6 +111,7 @@ class _FoldJob:
     cache: CacheSlot | None = None
     target_range: TargetRange = TargetRange()
     repeat: int = 0
+    save_to: str | None = None  # folder for the fitted chains + models (see run_cv)
 
     @property
     def use_es(self) -> bool:
@@ -135,6 +138,7 @@ class _Features:
     test: pd.DataFrame | None
     cache_hit: bool | None
     seconds: float
+    chain: Any = None  # the fitted chain (None: read from the cache without one)
 
 
 def _chain_features(
@@ -148,9 +152,10 @@ def _chain_features(
     if slot is not None:
         key = slot.key(fold, tr, np.empty(0, dtype=np.int64) if va is None else va)
         got = slot.load(key, parts)
-        if got is not None:
+        fitted = slot.load_chain(key) if got is not None and job.save_to else None
+        if got is not None and (fitted is not None or not job.save_to):
             secs = _time.perf_counter() - t0
-            return _Features(got["train"], got.get("valid"), got.get("test"), True, secs)
+            return _Features(got["train"], got.get("valid"), got.get("test"), True, secs, fitted)
     chain = clone(job.chain)
     # Transductive (unsupervised) stages that opt in with fit_on="train+test" see the rows
     # the model will predict: the fold's validation rows and the test set.
@@ -172,10 +177,10 @@ def _chain_features(
         assert job.X_test is not None
         frames["test"] = chain.transform(job.X_test)
     if slot is not None:
-        slot.store(key, frames, fold=fold)
+        slot.store(key, frames, fold=fold, chain=chain if job.save_to else None)
     secs = _time.perf_counter() - t0
     hit = None if slot is None else False
-    return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs)
+    return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs, chain)
 
 
 def _follow_parent(parent: int) -> None:
@@ -215,11 +220,11 @@ def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) 
         fold_model.fit(Xtr, ytr)
         n_fit = len(tr)
     t1 = _time.perf_counter()
-    pred = _to_target(job, fold_model.predict(Xva))
-    test_pred = None
-    if feats.test is not None:
-        test_pred = _to_target(job, fold_model.predict(feats.test))
+    pred = _predict(job, fold_model, Xva)
+    test_pred = None if feats.test is None else _predict(job, fold_model, feats.test)
     t2 = _time.perf_counter()
+    if job.save_to is not None:
+        save_fold(os.path.join(job.save_to, FOLD_FILE.format(k=k)), feats.chain, fold_model)
     result = FoldResult(
         fold=k,
         score=job.metric(y[va], pred),
@@ -257,6 +262,7 @@ def run_cv(
     n_workers: int = 1,
     cache: FeatureCache | None = None,
     repeat: int = 0,
+    save_to: str | os.PathLike[str] | None = None,
 ) -> CVResult:
     """Cross-validate ``chain`` + ``model`` on ``folds``.
 
@@ -288,6 +294,9 @@ def run_cv(
         repeat: which fold assignment of a repeated CV ``folds`` is (see
             :mod:`podium.engine.repeats`); recorded in each fold's result and cache key,
             and it varies the early-stopping holdout seeds (repeat 0: as without repeats).
+        save_to: a folder: every fold's fitted chain + model is written there (by the
+            worker that fit it, as :data:`~podium.engine.fold_predict.FOLD_FILE`), and the refit's;
+            :mod:`podium.engine.saved` reads them back. ``None``: nothing is kept.
 
     Returns:
         The model's out-of-fold predictions, test predictions and fold scores.
@@ -315,6 +324,7 @@ def run_cv(
         cache=slot,
         target_range=target_range or TargetRange(),
         repeat=repeat,
+        save_to=None if save_to is None else os.fspath(save_to),
     )
     if target_transform not in ("none", "log1p"):
         raise ValueError(f"target_transform {target_transform!r}: resolve 'auto' first")
@@ -349,7 +359,7 @@ def run_cv(
     if X_test is not None and test_predictions == "refit":
         test, refit_iters, refit = _refit_predict(job, fold_results, [o.fit_rows for o in outs])
     elif X_test is not None:
-        test = np.sum([o.test_pred for o in outs], axis=0) / folds.n_splits
+        test = fold_mean([o.test_pred for o in outs], folds.n_splits)
     scores = np.array([f.score for f in fold_results])
     imp = pd.concat([o.importance for o in outs], axis=1).fillna(0.0).mean(axis=1)
     return CVResult(
@@ -385,5 +395,7 @@ def _refit_predict(
         iters = max(1, int(round(np.mean(best) * n / np.mean(fit_rows))))
         full_model = full_model.with_iterations(iters)
     full_model.fit(feats.train, _forward(job.y, job.target_transform))
-    pred = full_model.predict(feats.test)
-    return _to_target(job, pred), iters, feats
+    pred = _predict(job, full_model, feats.test)
+    if job.save_to is not None:
+        save_fold(os.path.join(job.save_to, REFIT_FILE), feats.chain, full_model)
+    return pred, iters, feats

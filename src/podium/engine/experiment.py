@@ -50,6 +50,8 @@ __all__ = [
     "run_models",
     "encode_target",
     "make_folds",
+    "seed_mean",
+    "model_dir",
 ]
 
 
@@ -285,11 +287,14 @@ def run_models(
     on_fold: Callable[[str, FoldResult, int], None] | None = None,
     on_model: Callable[[CVResult], None] | None = None,
     cache_dir: Path | None = None,
+    save_to: Path | None = None,
 ) -> ExperimentResult:
     """Cross-validate every model of the plan on its folds and pick the submission.
 
     Chains are cached as the pipeline's ``cache`` says, in ``cache_dir`` (default:
     :func:`podium.engine.cache.feature_cache_dir`); models with equal chains share entries.
+    ``save_to``: every model's fitted fold chains + models are written under it, in
+    :func:`model_dir` (see :mod:`podium.engine.saved`).
     """
     cfg = plan.cfg
     pipe = cfg.pipeline
@@ -335,6 +340,7 @@ def run_models(
                     n_workers=n_workers,
                     cache=cache if use_cache else None,
                     repeat=rep,
+                    save_to=None if save_to is None else model_dir(save_to, name, r, rep),
                 )
             )
         result = combine_repeats(
@@ -347,6 +353,18 @@ def run_models(
         if on_model is not None:
             on_model(result)
     return _choose(plan, results)
+
+
+def model_dir(save_to: Path, name: str, seed: int, repeat: int = 0) -> Path:
+    """Where the fitted folds of model ``name``'s seed ``seed`` (of fold assignment
+    ``repeat``, repeated CV) are saved."""
+    base = Path(save_to) / "models" / name
+    return (base if repeat == 0 else base / f"repeat{repeat}") / f"seed{seed}"
+
+
+def seed_mean(tests: list[np.ndarray]) -> np.ndarray:
+    """Seed averaging of test predictions: the seeds' mean."""
+    return np.mean(tests, axis=0)
 
 
 def average_seeds(repeats: list[CVResult], plan: Plan, folds: Folds | None = None) -> CVResult:
@@ -373,7 +391,7 @@ def average_seeds(repeats: list[CVResult], plan: Plan, folds: Folds | None = Non
     return dataclasses.replace(
         repeats[0],
         oof=oof,
-        test=np.mean(tests, axis=0) if tests else None,
+        test=seed_mean(tests) if tests else None,
         folds=tuple(folds_out),
         cv_mean=float(scores.mean()),
         cv_std=float(scores.std()),

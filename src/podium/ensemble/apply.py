@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 from podium.cv import Folds
 from podium.engine import ExperimentResult, Plan, build_chain, build_model, default_registry
 from podium.engine.build import auto_n_jobs
 from podium.ensemble.combine import EnsembleResult, blend, combine_repeats
+from podium.ensemble.saved import LEVEL2_DIR, saved_ensemble
 from podium.ensemble.stack import stack
 from podium.exceptions import ConfigError
 from podium.registry import Registry
@@ -17,13 +19,20 @@ __all__ = ["apply_ensemble"]
 
 
 def apply_ensemble(
-    plan: Plan, exp: ExperimentResult, registry: Registry | None = None
+    plan: Plan,
+    exp: ExperimentResult,
+    registry: Registry | None = None,
+    *,
+    save_to: Path | None = None,
 ) -> ExperimentResult:
     """The submission's predictions and CV after the pipeline's ensemble step.
 
     ``best`` keeps the engine's choice. Other methods replace ``oof``/``test`` with the
     ensemble's and report its nested CV, with the naive in-sample score beside it.
     Level-2 stages and models come from ``registry``, else the plan's (plug-ins included).
+    ``save_to``: the stack's level-2 folds are saved under ``save_to/level2``, and the
+    fitted ensemble (a :class:`~podium.ensemble.saved.SavedEnsemble`) is returned in
+    ``details["saved"]``.
     """
     spec = plan.cfg.pipeline.ensemble
     if spec.method == "best" or len(exp.results) < 2:
@@ -36,7 +45,10 @@ def apply_ensemble(
         raise ConfigError(f"{where}: ensemble.members: {unknown} are not models of the pipeline")
     oofs = {n: exp.results[n].oof for n in members}
     tests = {n: exp.results[n].test for n in members if exp.results[n].test is not None}
-    if spec.method == "stack":  # repeated CV: one stack per repeat, on its own level 1
+    if spec.method == "stack" and len(plan.repeats) == 1:
+        level2_dir = None if save_to is None else Path(save_to) / LEVEL2_DIR
+        res = _stack(plan, oofs, tests, members, registry, plan.folds, level2_dir)
+    elif spec.method == "stack":  # repeated CV: one stack per repeat, on its own level 1
         res = combine_repeats(
             [
                 _stack(plan, oofs_r, tests, members, registry, folds)
@@ -58,7 +70,7 @@ def apply_ensemble(
         fold_scores=res.fold_scores,
         naive_score=res.naive_score,
         weights=res.weights,
-        details={"members": res.members, **res.details},
+        details={"members": res.members, **res.details, **_saved(plan, res, save_to)},
         cv_std_repeats=res.cv_std_repeats,
     )
 
@@ -71,6 +83,18 @@ def _repeat_oofs(exp: ExperimentResult, members: list[str]) -> list[dict[str, An
     return [{m: exp.results[m].repeats[r].oof for m in members} for r in range(n)]
 
 
+def _saved(plan: Plan, res: EnsembleResult, save_to: Path | None) -> dict[str, Any]:
+    if save_to is None or res.fitted is None:  # (a stack per repeat is not kept)
+        return {}
+    saved = saved_ensemble(
+        res,
+        n_splits=plan.folds.n_splits,
+        passthrough=list(plan.cfg.pipeline.ensemble.passthrough or []),
+        target_transform=plan.cfg.pipeline.target_transform,
+    )
+    return {"saved": saved}
+
+
 def _stack(
     plan: Plan,
     oofs: dict[str, Any],
@@ -78,6 +102,7 @@ def _stack(
     members: list[str],
     registry: Registry,
     folds: Folds,
+    save_to: Path | None = None,
 ) -> EnsembleResult:
     cfg = plan.cfg
     spec = cfg.pipeline.ensemble
@@ -101,4 +126,5 @@ def _stack(
         level2=level2, members=members, passthrough=passthrough,
         passthrough_test=passthrough_test, final=spec.final, seed=cfg.competition.seed,
         target_transform=cfg.pipeline.target_transform, target_range=plan.target_range,
+        save_to=save_to,
     )  # fmt: skip

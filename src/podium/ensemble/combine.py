@@ -29,7 +29,14 @@ from podium.ensemble.blend import Blender, make_blender
 from podium.exceptions import ConfigError
 from podium.metrics import Metric, get_metric
 
-__all__ = ["EnsembleResult", "blend", "combine_repeats", "nested_blend", "stack_frame"]
+__all__ = [
+    "EnsembleResult",
+    "blend",
+    "blend_test",
+    "combine_repeats",
+    "nested_blend",
+    "stack_frame",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +54,9 @@ class EnsembleResult:
     weights: dict[str, float] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     cv_std_repeats: float | None = None
+    fitted: Any = None
+    """What predicts new rows: the blender fit on all rows (a blend), or for a stack
+    ``{"level2": [names], "final": blender or None}`` (see :mod:`podium.ensemble.saved`)."""
 
 
 def combine_repeats(results: Sequence[EnsembleResult]) -> EnsembleResult:
@@ -132,6 +142,17 @@ def _log1p(a: np.ndarray) -> np.ndarray:
     return np.log1p(np.clip(np.asarray(a, dtype=float), 0.0, None))
 
 
+def blend_test(
+    blender: Blender, tests: dict[str, np.ndarray], names: list[str], metric: Metric
+) -> np.ndarray:
+    """The test predictions of a fitted ``blender`` over the members ``names`` (in log1p
+    space for a log-scaled metric, as it was fit): a run's and ``podium predict``'s."""
+    T = _stack(tests, names)
+    if metric.log_scaled:
+        return np.expm1(blender.predict(_log1p(T)))
+    return np.asarray(blender.predict(T))
+
+
 def blend(
     oofs: dict[str, np.ndarray],
     tests: dict[str, np.ndarray],
@@ -154,13 +175,13 @@ def blend(
     if missing:
         raise ConfigError(f"ensemble members {missing} are not models of the pipeline")
     P = _stack(oofs, names)
-    T = _stack(tests, names)
+    scale = metric
     back: Callable[[np.ndarray], np.ndarray] = np.asarray
     if metric.log_scaled:
         # RMSLE is RMSE of log1p: blend log1p of the predictions, scored by RMSE on log1p
         # of the target, then map back (a weighted geometric mean, what the metric
         # rewards); every score is the number the log-scaled metric gives.
-        P, T, y = _log1p(P), _log1p(T), _log1p(y)
+        P, y = _log1p(P), _log1p(y)
         metric, back = get_metric("rmse", "regression"), np.expm1
     oof, scores, std_repeats = nested_repeats(
         lambda: make_blender(method, params), P, y, folds, metric
@@ -169,21 +190,20 @@ def blend(
     seen = _validated(first)
     full = make_blender(method, params).fit(P[seen], y[seen], metric, first.fold[seen])
     fitted = full.predict(P[seen])
-    naive = np.mean(
-        [metric(y[seen][rows], fitted[rows]) for rows in _fold_rows(first.fold[seen])]
-    )
+    naive = np.mean([metric(y[seen][rows], fitted[rows]) for rows in _fold_rows(first.fold[seen])])
     weights = getattr(full, "weights_", None)
     return EnsembleResult(
         method=method,
         members=names,
         oof=back(oof),
-        test=back(full.predict(T)),
+        test=blend_test(full, tests, names, scale),
         fold_scores=[float(s) for s in scores],
         cv_mean=float(np.mean(scores)),
         cv_std=float(np.std(scores)),
         naive_score=float(naive),
         weights=None if weights is None else dict(zip(names, map(float, weights), strict=True)),
         cv_std_repeats=std_repeats,
+        fitted=full,
     )
 
 

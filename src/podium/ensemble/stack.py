@@ -8,6 +8,7 @@ level (a blender, nested the same way).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,13 +16,31 @@ import pandas as pd
 
 from podium.cv import Folds
 from podium.engine import CVResult, run_cv
+from podium.engine.experiment import model_dir
 from podium.engine.targets import TargetRange
 from podium.ensemble.combine import EnsembleResult, blend, stack_frame
 from podium.exceptions import ConfigError
 from podium.metrics import Metric
 from podium.stages import StageChain
 
-__all__ = ["stack"]
+__all__ = ["level2_frame", "stack"]
+
+
+def level2_frame(
+    preds: dict[str, np.ndarray],
+    names: list[str],
+    *,
+    target_transform: str,
+    passthrough: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Level-2 features: the members' predictions (log1p of them under a log1p target),
+    then the passthrough columns; a run's (training and test rows) and ``podium predict``'s."""
+    X2 = stack_frame(preds, names)
+    if target_transform == "log1p":
+        X2 = np.log1p(X2.clip(lower=0))
+    if passthrough is not None:
+        X2 = pd.concat([X2, passthrough.reset_index(drop=True)], axis=1)
+    return X2
 
 
 def stack(
@@ -39,6 +58,7 @@ def stack(
     seed: int = 0,
     target_transform: str = "none",
     target_range: TargetRange | None = None,
+    save_to: Path | None = None,
 ) -> EnsembleResult:
     """Stack level-1 predictions with one or more level-2 ``(chain, model)`` pairs.
 
@@ -50,6 +70,8 @@ def stack(
         target_transform: ``log1p``: level 2 learns ``log1p(y)`` from ``log1p`` of the
             level-1 predictions (the scale the level-1 models were fit on).
         target_range: level-2 predictions are clipped to it (as level 1's are).
+        save_to: a folder: the level-2 models' fitted folds are saved under it (as
+            :func:`~podium.engine.experiment.model_dir` lays them out, seed 0).
 
     Raises:
         ConfigError: no level-2 model, or rows that were never validated (time schemes
@@ -63,13 +85,10 @@ def stack(
             "this cv scheme leaves some out (use a blend method instead)"
         )
     names = list(members) if members else list(oofs)
-    X2 = stack_frame(oofs, names)
-    T2 = stack_frame(tests, names)
-    if target_transform == "log1p":
-        X2, T2 = np.log1p(X2.clip(lower=0)), np.log1p(T2.clip(lower=0))
-    if passthrough is not None:
-        X2 = pd.concat([X2, passthrough.reset_index(drop=True)], axis=1)
-        T2 = pd.concat([T2, passthrough_test.reset_index(drop=True)], axis=1)
+    X2 = level2_frame(oofs, names, target_transform=target_transform, passthrough=passthrough)
+    T2 = level2_frame(
+        tests, names, target_transform=target_transform, passthrough=passthrough_test
+    )
     results: dict[str, CVResult] = {}
     for i, (name, (chain, model)) in enumerate(level2.items()):
         results[name] = run_cv(
@@ -84,6 +103,7 @@ def stack(
             seed=seed + i,
             target_transform=target_transform,
             target_range=target_range,
+            save_to=None if save_to is None else model_dir(save_to, name, 0),
         )
     if len(results) == 1:
         ((name, res),) = results.items()
@@ -101,6 +121,7 @@ def stack(
                 level2[name], X2, y, metric, target_transform, target_range or TargetRange()
             ),
             details={"level2": {name: res.cv_mean}, "importance": res.importances.to_dict()},
+            fitted={"level2": [name], "final": None},
         )
     top = blend(
         {n: r.oof for n, r in results.items()},
@@ -121,6 +142,7 @@ def stack(
         naive_score=top.naive_score,
         weights=top.weights,
         details={"level2": {n: r.cv_mean for n, r in results.items()}, "final": final},
+        fitted={"level2": list(results), "final": top.fitted},
     )
 
 

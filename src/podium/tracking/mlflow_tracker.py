@@ -458,3 +458,46 @@ class MlflowTracker:
             name += ".parquet"
         with TemporaryDirectory(prefix="podium-") as tmp:
             return pd.read_parquet(self.download_artifact(run_id, name, Path(tmp)))
+
+
+def find_run(uri: str, key: str) -> RunSummary:
+    """The run whose id or name is ``key``, in any experiment of the store.
+
+    Raises:
+        ConfigError: no such run (with the closest name), or a name shared by runs.
+    """
+    from podium.exceptions import ConfigError, did_you_mean
+
+    names: list[str] = []
+    with _calling(uri, f"find run {key!r}"):
+        from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
+
+        client = MlflowClient(tracking_uri=uri)
+        experiments = [e.experiment_id for e in client.search_experiments()]
+        found = []
+        with suppress(MlflowException):
+            found = [client.get_run(key)]
+        if not found and experiments:
+            quoted = key.replace("'", "\\'")
+            found = client.search_runs(experiments, f"attributes.run_name = '{quoted}'")
+        if not found and experiments:
+            names = [r.info.run_name or "" for r in client.search_runs(experiments)]
+    if not found:
+        raise ConfigError(
+            f"no run {key!r} (by id or name) in {redact(uri)}{did_you_mean(key, names)}"
+        )
+    if len(found) > 1:
+        ids = ", ".join(r.info.run_id for r in found[:3])
+        raise ConfigError(f"run name {key!r} is shared by {len(found)} runs ({ids}); give its id")
+    return RunSummary.from_run(found[0])
+
+
+def download_run_artifacts(uri: str, run_id: str, path: str, dst: Path) -> Path:
+    """Copy the artifact file or folder ``path`` of ``run_id`` into ``dst``; its local path."""
+    Path(dst).mkdir(parents=True, exist_ok=True)
+    with _calling(uri, f"download artifact {path!r} of run {run_id}"):
+        from mlflow import MlflowClient
+
+        client = MlflowClient(tracking_uri=uri)
+        return Path(client.download_artifacts(run_id, path, str(dst)))
