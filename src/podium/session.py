@@ -135,4 +135,5 @@ def _tracker_args(cfg: ResolvedConfig, root: Path) -> dict[str, Any]:
         "uri": tracking_uri(cfg, root),
         "experiment": comp.tracking.experiment or comp.name,
         "root": root,
+        "description": comp.description,
     }

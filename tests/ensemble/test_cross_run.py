@@ -45,7 +45,9 @@ def test_blend_two_runs_writes_submission_and_links_members(two_runs) -> None:
     client = MlflowClient(tracking_uri=f"sqlite:///{comp.parent.parent}/mlruns/mlflow.db")
     blend_run = client.get_run(_run_id(res.output.splitlines()[-2]))
     assert blend_run.data.tags["podium.members"] == ",".join(ids)
-    assert "cv_naive_in_sample" in blend_run.data.metrics
+    metrics = blend_run.data.metrics
+    assert {"cv_roc_auc_insample", "cv_roc_auc_nested", "cv_roc_auc", "cv_mean"} <= set(metrics)
+    assert metrics["cv_roc_auc"] == metrics["cv_roc_auc_nested"] == metrics["cv_mean"]
 
 
 def test_blend_top_n_and_stack(two_runs) -> None:
