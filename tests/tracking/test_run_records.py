@@ -181,3 +181,20 @@ def test_leaderboard_is_printed_and_logged(recorded, tmp_path) -> None:
         client.download_artifacts(parent.info.run_id, "leaderboard.csv", str(tmp_path))
     ).read_text()
     assert csv.splitlines()[0] == "name,kind,cv_roc_auc,cv_std,seconds,weight"
+
+
+def test_the_parents_importance_plot_is_the_best_models_and_says_so(recorded, tmp_path):
+    """The parent logs the best model's own plot, whose title names the model (see
+    tests/tracking/test_plots.py)."""
+    _, client, _ = recorded
+    _, parent, children = _runs(client)
+    best = max(children, key=lambda n: children[n].data.metrics["cv_roc_auc"])
+
+    def png(run) -> bytes:
+        folder = tmp_path / run.info.run_id
+        return Path(
+            client.download_artifacts(run.info.run_id, "feature_importance.png", str(folder))
+        ).read_bytes()
+
+    assert png(parent) == png(children[best])
+    assert png(parent) != png(children[next(n for n in children if n != best)])
