@@ -77,7 +77,12 @@ def caught_warnings(fn: Callable[..., T], *args: Any) -> tuple[T, list[Caught]]:
         warnings.simplefilter("always")
         value = fn(*args)
     caught: list[Caught] = []
+    kept: set[tuple[str, str, str, int]] = set()
     for w in seen:
+        key = (str(w.message), w.category.__qualname__, w.filename, w.lineno)
+        if key in kept:  # a warning raised in a loop travels once
+            continue
+        kept.add(key)
         item: Caught = (w.message, w.category, w.filename, w.lineno)
         try:
             pickle.dumps(item)

@@ -158,6 +158,8 @@ class MlflowTracker:
         description: The experiment's description (its ``mlflow.note.content`` tag, shown
             on the experiment page), e.g. the competition's ``description``; set when it
             differs, left alone when empty.
+        experiment_tags: More experiment tags, set when they differ (e.g. the saved runs
+            view of :func:`podium.tracking.view.runs_view_tags`).
 
     Raises:
         TrackingError: The store is unreachable, unwritable or not an MLflow store.
@@ -171,6 +173,7 @@ class MlflowTracker:
         artifact_root: Path | None = None,
         root: Path | None = None,
         description: str = "",
+        experiment_tags: Mapping[str, str] | None = None,
     ) -> None:
         self.uri = resolve_tracking_uri(uri, root or Path.cwd())
         check_reachable(self.uri)
@@ -191,15 +194,19 @@ class MlflowTracker:
             self._client = MlflowClient(tracking_uri=self.uri)
             self._context_tags: dict[str, str] = resolve_tags()
             self.experiment_id = self._ensure_experiment()
-            self._describe(description.strip())
+            wanted = dict(experiment_tags or {})
+            if description.strip():
+                wanted[NOTE_TAG] = description.strip()
+            self._tag_experiment(wanted)
 
-    def _describe(self, description: str) -> None:
-        """Set the experiment's description tag unless it already says ``description``."""
-        if not description:
+    def _tag_experiment(self, wanted: Mapping[str, str]) -> None:
+        """Set the experiment tags in ``wanted`` that it does not already have."""
+        if not wanted:
             return
         tags = self._client.get_experiment(self.experiment_id).tags or {}
-        if tags.get(NOTE_TAG) != description:
-            self._client.set_experiment_tag(self.experiment_id, NOTE_TAG, description)
+        for key, value in wanted.items():
+            if tags.get(key) != value:
+                self._client.set_experiment_tag(self.experiment_id, key, value)
 
     def _ensure_experiment(self) -> str:
         found = self._client.get_experiment_by_name(self.experiment)

@@ -129,11 +129,18 @@ class ProcessTracker:
             environment and working folder as they are at this call).
         experiment: experiment name.
         root: project root (for ``MlflowTracker``'s defaults).
-        description: the experiment's description (see ``MlflowTracker``).
+        description, experiment_tags: the experiment's description and tags (see
+            ``MlflowTracker``).
     """
 
     def __init__(
-        self, *, uri: str, experiment: str, root: Path | None = None, description: str = ""
+        self,
+        *,
+        uri: str,
+        experiment: str,
+        root: Path | None = None,
+        description: str = "",
+        experiment_tags: Mapping[str, str] | None = None,
     ) -> None:
         self._proc, self._conn = _take_warm()
         self._ready = False
@@ -149,6 +156,7 @@ class ProcessTracker:
             "argv": list(sys.argv),
             "tracker": {
                 "uri": uri, "experiment": experiment, "root": root, "description": description,
+                "experiment_tags": dict(experiment_tags or {}),
             },
         })  # fmt: skip
         with self._lock:
