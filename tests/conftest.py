@@ -79,6 +79,18 @@ def make_competition(tmp_path: Path) -> Callable[..., Path]:
     ``tmp_path`` gets ``pipelines/`` (the repo's pipelines plus ``fast.yaml``), so it can be
     used as the project root.
     """
+    return competition_maker(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def competition_writer() -> Callable[[Path], Callable[..., Path]]:
+    """``make_competition`` for fixtures of a wider scope: ``competition_writer(root)(...)``
+    writes the competition under ``root`` (e.g. a ``tmp_path_factory`` folder)."""
+    return competition_maker
+
+
+def competition_maker(tmp_path: Path) -> Callable[..., Path]:
+    """The ``make_competition`` function writing under ``tmp_path``."""
 
     def make(
         name: str = "toy",

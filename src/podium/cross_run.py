@@ -30,6 +30,7 @@ from podium.models import make_model
 from podium.outputs import check_output, staged, unique_run_name
 from podium.session import git_commit, open_tracker, run_inputs
 from podium.submission import build_submission, validate_submission, write_submission
+from podium.tracking import keys
 from podium.tracking.base import RunSummary
 
 __all__ = ["BlendOutcome", "blend_runs", "select_runs"]
@@ -192,15 +193,14 @@ def _blend(
         params: dict[str, Any] = {"method": method, "members": [s.run_id for s in members]}
         tracker.log_params(params)
         metrics = {
-            "cv_mean": res.cv_mean,
-            "cv_std": res.cv_std,
-            "cv_naive_in_sample": res.naive_score,
+            keys.nested_key(metric.name): res.cv_mean,
+            keys.insample_key(metric.name): res.naive_score,
         }
         for k, v in (res.weights or {}).items():
             metrics[f"weight.{k}"] = v
         tracker.log_metrics(metrics)
         for k, sc in enumerate(res.fold_scores):
-            tracker.log_metrics({"fold_score": sc}, step=k)
+            tracker.log_metrics({keys.fold_key(metric.name): sc}, step=k)
         oof_frame = pd.DataFrame({"target": y, "fold": folds.fold})
         oof_frame = pd.concat([oof_frame, _frame(res.oof, "oof")], axis=1)
         tracker.log_frame(oof_frame, "oof.parquet")
@@ -208,6 +208,7 @@ def _blend(
         write_submission(frame, draft)  # renamed onto target once the run is recorded
         tracker.log_artifact(draft, artifact_path="submission")
         tracker.set_tags({"podium.submission": str(target.resolve())})
+        tracker.log_metrics(keys.cv_metrics(metric.name, res.cv_mean, res.cv_std))  # last
     return BlendOutcome(run_id, run_name, target, members, res)
 
 

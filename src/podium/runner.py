@@ -9,6 +9,8 @@ published (renamed into place) only after its run has ended FINISHED in the stor
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,6 +30,7 @@ from podium.engine import (
 )
 from podium.engine.explain import explain_choices
 from podium.ensemble import apply_ensemble
+from podium.ensemble.leaderboard import build_leaderboard
 from podium.ensemble.saved import saved_run
 from podium.outputs import check_output, staged, unique_run_name
 from podium.saved_runs import log_models
@@ -40,6 +43,7 @@ from podium.session import (
     tracking_uri,
 )
 from podium.submission import build_submission, validate_submission, write_submission
+from podium.tracking import keys
 from podium.tracking.base import Plot, Tracker, check_reachable
 from podium.tracking.process import ProcessTracker
 
@@ -120,11 +124,11 @@ def run_competition(
             tracker = stack.enter_context(open_tracker(cfg, root))
         if on_start is not None:
             on_start(plan, run_name)
-        model_started: dict[str, float] = {}
+        model_times: dict[str, tuple[float, float]] = {}  # when each model trained
         clock = {"t": time.time()}
 
         def model_done(res: CVResult) -> None:
-            model_started[res.name] = clock["t"]
+            model_times[res.name] = (clock["t"], time.time())
             clock["t"] = time.time()
             if on_model is not None:
                 on_model(res)
@@ -152,7 +156,10 @@ def run_competition(
         with (
             staged(target) as draft,  # renamed onto target once the run is recorded
             tracker.run(
-                run_name, tags={**_tags(plan, root), **tuned}, start_time=started, batch=True
+                run_name,
+                tags={**_tags(plan, root, overrides), **tuned},
+                start_time=started,
+                batch=True,
             ) as run_id,
             tempfile.TemporaryDirectory() as tmp,
         ):
@@ -168,7 +175,7 @@ def run_competition(
                 folds.to_csv(folds_csv)
                 tracker.log_artifact(folds_csv)
             for name, res in result.results.items():
-                _log_model(tracker, plan, res, start_time=model_started.get(name))
+                _log_model(tracker, plan, res, run_name, times=model_times.get(name))
             write_submission(frame, draft)
             _log_result(tracker, plan, result, draft, published=target)
             log_models(tracker, saved_run(plan, result, run_name), kept, run_id=run_id)
@@ -177,9 +184,11 @@ def run_competition(
     )
 
 
-def _tags(plan: Plan, root: Path) -> dict[str, str]:
+def _tags(plan: Plan, root: Path, overrides: tuple[str, ...] | list[str]) -> dict[str, str]:
     cfg = plan.cfg
     return {
+        "podium.command": command_line(),
+        "podium.overrides": " ".join(shlex.quote(o) for o in overrides),
         "podium.competition": cfg.competition.name,
         "podium.pipeline": cfg.pipeline_name,
         "podium.git_commit": git_commit(root),
@@ -209,30 +218,57 @@ def _pred_frame(pred: Any, prefix: str) -> pd.DataFrame:
     return pd.DataFrame({f"{prefix}_{j}": arr[:, j] for j in range(arr.shape[1])})
 
 
-def _importance_plot(res: CVResult) -> Plot:
-    return Plot("feature_importance_figure", res.importances)
+def command_line() -> str:
+    """The command that started this process, as one shell line (``podium run ...``)."""
+    argv = list(sys.argv) or ["python"]
+    return shlex.join([Path(argv[0]).name or argv[0], *argv[1:]])
+
+
+def _importance_plot(plan: Plan, res: CVResult) -> Plot:
+    """The model's importance plot, titled with the model it shows (the parent run logs the
+    best model's: the same plot, drawn once)."""
+    spec = plan.cfg.pipeline.models[res.name]
+    subject = f"model {res.name} ({spec.use}), CV {plan.metric.name} {res.cv_mean:.5f}"
+    return Plot("feature_importance_figure", res.importances, 30, subject)
 
 
 def _log_model(
-    tracker: Tracker, plan: Plan, res: CVResult, *, start_time: float | None = None
+    tracker: Tracker,
+    plan: Plan,
+    res: CVResult,
+    run_name: str,
+    *,
+    times: tuple[float, float] | None = None,
 ) -> None:
-    """Log one model as a nested run."""
+    """Log one model as a nested run named ``<run name>/<model>``, dated when it trained.
+
+    Its params are the parent's keys for this model (``pipeline.models.<name>.*``)."""
     spec = plan.cfg.pipeline.models[res.name]
-    tags = {"podium.model": spec.use}
-    with tracker.run(res.name, nested=True, tags=tags, start_time=start_time, batch=True):
-        tracker.log_params(
-            {"model": spec.model_dump(mode="json"), "test_predictions": res.test_strategy}
-        )
+    tags = {
+        "podium.model": spec.use,
+        "podium.model_name": res.name,
+        "podium.parent_name": run_name,
+        "podium.test_predictions": res.test_strategy,
+    }
+    start, end = times if times is not None else (None, None)
+    metric = plan.metric.name
+    with tracker.run(
+        f"{run_name}/{res.name}", nested=True, tags=tags, start_time=start, end_time=end,
+        batch=True,
+    ):  # fmt: skip
+        tracker.log_params({"pipeline": {"models": {res.name: spec.model_dump(mode="json")}}})
         for f in res.folds:
             step = f.repeat * plan.folds.n_splits + f.fold  # repeated CV: repeats in order
-            tracker.log_metrics({"fold_score": f.score, "fit_seconds": f.fit_seconds}, step=step)
+            fold = {keys.fold_key(metric): f.score, "fit_seconds": f.fit_seconds}
+            tracker.log_metrics(fold, step=step)
             if f.best_iteration is not None:
                 tracker.log_metrics({"best_iteration": float(f.best_iteration)}, step=step)
-        tracker.log_metrics({"cv_mean": res.cv_mean, "cv_std": res.cv_std, "seconds": res.seconds})
+        tracker.log_metrics({"seconds": res.seconds})
         if res.cv_std_repeats is not None:
             tracker.log_metrics({"cv_std_repeats": res.cv_std_repeats})
         if res.refit_iterations is not None:
             tracker.log_metrics({"refit_iterations": float(res.refit_iterations)})
+        tracker.log_metrics(keys.cv_metrics(metric, res.cv_mean, res.cv_std))
         tracker.log_frame(_pred_frame(res.oof, "oof"), "oof.parquet")
         if res.test is not None:
             tracker.log_frame(_pred_frame(res.test, "test"), "test.parquet")
@@ -240,7 +276,7 @@ def _log_model(
             res.importances.rename("importance").rename_axis("feature").reset_index(),
             "importance.parquet",
         )
-        tracker.log_figure(_importance_plot(res), "feature_importance.png")
+        tracker.log_figure(_importance_plot(plan, res), "feature_importance.png")
 
 
 def _log_result(
@@ -253,20 +289,24 @@ def _log_result(
 ) -> None:
     """Log the run's metrics, predictions, figures and the ``submission`` file, tagged
     with the path it is ``published`` at."""
+    metric = plan.metric.name
     for k, s in enumerate(result.fold_scores):
-        tracker.log_metrics({"fold_score": s}, step=k)
-    metrics = {"cv_mean": result.cv_mean, "cv_std": result.cv_std}
+        tracker.log_metrics({keys.fold_key(metric): s}, step=k)
+    metrics = {f"{keys.cv_key(metric)}.{name}": r.cv_mean for name, r in result.results.items()}
     if result.cv_std_repeats is not None:
         metrics["cv_std_repeats"] = result.cv_std_repeats
     for name, r in result.results.items():
-        metrics[f"{name}.cv_mean"] = r.cv_mean
         if r.cv_std_repeats is not None:
             metrics[f"{name}.cv_std_repeats"] = r.cv_std_repeats
-    if result.naive_score is not None:
-        metrics["cv_naive_in_sample"] = result.naive_score
+    if result.naive_score is not None:  # an ensemble: its nested CV and in-sample figure
+        metrics[keys.nested_key(metric)] = result.cv_mean
+        metrics[keys.insample_key(metric)] = result.naive_score
     for name, w in (result.weights or {}).items():
         metrics[f"weight.{name}"] = w
     tracker.log_metrics(metrics)
+    board = build_leaderboard(plan.metric, result)
+    tracker.log_text(board.to_text(), "leaderboard.txt")
+    tracker.log_text(board.to_frame().to_csv(index=False), "leaderboard.csv")
     oof = _pred_frame(result.oof, "oof")
     oof.insert(0, "fold", plan.folds.fold)
     oof.insert(0, "target", plan.y)
@@ -285,17 +325,23 @@ def _log_result(
         result.results.values(),
         key=lambda r: -r.cv_mean if plan.metric.greater_is_better else r.cv_mean,
     )
-    tracker.log_figure(_importance_plot(best), "feature_importance.png")
+    tracker.log_figure(_importance_plot(plan, best), "feature_importance.png")
     task = plan.cfg.competition.task
     seen = plan.folds.fold >= 0
+    whose = "out-of-fold, " + (
+        f"ensemble {result.chosen}" if result.chosen not in result.results
+        else f"model {result.chosen}"
+    )  # fmt: skip
     if task == "binary":
-        roc = Plot("roc_curve_figure", plan.y[seen], result.oof[seen])
+        roc = Plot("roc_curve_figure", plan.y[seen], result.oof[seen], whose)
         tracker.log_figure(roc, "roc_curve.png")
     elif task == "regression":
         tracker.log_figure(
-            Plot("residual_figure", plan.data.y.to_numpy()[seen], result.oof[seen]),
+            Plot("residual_figure", plan.data.y.to_numpy()[seen], result.oof[seen], whose),
             "residuals.png",
         )
     tracker.set_tags(
         {"podium.submission": str(published.resolve()), "podium.chosen": result.chosen}
     )
+    # Last, so MLflow lists the run's CV under the metric's name first.
+    tracker.log_metrics(keys.cv_metrics(metric, result.cv_mean, result.cv_std))

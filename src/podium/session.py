@@ -16,10 +16,12 @@ from podium.config import ResolvedConfig, load_config
 from podium.data import load_data, resolve_data_dir
 from podium.engine import Plan, default_registry, prepare
 from podium.exceptions import ConfigError
+from podium.metrics import get_metric
 from podium.plugins import load_plugins
 from podium.registry import Registry
 from podium.tracking.base import Tracker, resolve_tracking_uri
 from podium.tracking.process import ProcessTracker
+from podium.tracking.view import runs_view_tags
 
 __all__ = [
     "competition_registry",
@@ -131,8 +133,11 @@ def open_tracker(cfg: ResolvedConfig, root: Path) -> Iterator[Tracker]:
 
 def _tracker_args(cfg: ResolvedConfig, root: Path) -> dict[str, Any]:
     comp = cfg.competition
+    metric = get_metric(comp.metric, comp.task)
     return {
         "uri": tracking_uri(cfg, root),
         "experiment": comp.tracking.experiment or comp.name,
         "root": root,
+        "description": comp.description,
+        "experiment_tags": runs_view_tags(metric.name, metric.greater_is_better),
     }

@@ -124,41 +124,90 @@ def _serve(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.mark.slow
-def test_mlflow_ui_shows_both_runs(browser: Any, make_competition, monkeypatch, tmp_path) -> None:
-    make_competition("toy")
-    monkeypatch.setenv("PODIUM_ROOT", str(tmp_path))
+@pytest.fixture(scope="module")
+def two_runs_ui(competition_writer, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    """Two ``podium run``s of a small synthetic competition and ``mlflow ui`` over their
+    store, one server for the module (it takes ~2.3 GiB)."""
+    root = tmp_path_factory.mktemp("ui")
+    competition_writer(root)("toy")
     names: list[str] = []
     ids: list[str] = []
-    for _ in range(2):
-        r = CliRunner().invoke(app, ["run", "toy"])
-        assert r.exit_code == 0, r.output
-        name, run_id = r.output.split("; run ")[1].split(")")[0].split(" (")
-        names.append(name)
-        ids.append(run_id)
-        time.sleep(1.1)  # run names carry a seconds stamp
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PODIUM_ROOT", str(root))
+        mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root}/mlruns/mlflow.db")
+        mp.setenv("PODIUM_CACHE_DIR", str(root / "feature-cache"))
+        mp.delenv("PODIUM_DATA_DIR", raising=False)
+        for leaves in (3, 7):
+            args = ["run", "toy", "--set", f"models.lgb.params.num_leaves={leaves}"]
+            r = CliRunner().invoke(app, args)
+            assert r.exit_code == 0, r.output
+            name, run_id = r.output.split("; run ")[1].split(")")[0].split(" (")
+            names.append(name)
+            ids.append(run_id)
+            time.sleep(1.1)  # run names carry a seconds stamp
     assert names[0] != names[1]
-    with _serve(tmp_path) as base:
+    with _serve(root) as base:
         q = urllib.parse.quote("toy")
         exp = json.loads(
             _get(f"{base}/api/2.0/mlflow/experiments/get-by-name?experiment_name={q}", 120)
         )
-        exp_id = exp["experiment"]["experiment_id"]
-        page = browser.new_page(viewport={"width": 3000, "height": 1000})
-        try:
-            page.goto(f"{base}/#/experiments/{exp_id}/runs")
-            for name in names:
-                page.get_by_text(name, exact=True).first.wait_for(state="visible", timeout=60_000)
-            page.screenshot(path=str(ARTIFACTS / "mlflow_runs.png"), full_page=True)
-            # The runs grid shows no metric columns by default: compare the two runs.
-            runs = urllib.parse.quote(json.dumps(ids))
-            page.goto(f"{base}/#/compare-runs?runs={runs}&experiments=[%22{exp_id}%22]")
-            page.get_by_text("cv_mean").first.wait_for(state="visible", timeout=60_000)
-            for name in names:
-                assert page.get_by_text(name).first.is_visible()
-            page.screenshot(path=str(ARTIFACTS / "mlflow_compare.png"), full_page=True)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "mlflow_runs_failed.png"), full_page=True)
-            raise
-        finally:
-            page.close()
+        yield {"base": base, "exp_id": exp["experiment"]["experiment_id"], "names": names,
+               "ids": ids}  # fmt: skip
+
+
+@contextmanager
+def _page(browser: Any, shot: str) -> Iterator[Any]:
+    """A wide page; a screenshot ``<shot>_failed.png`` when the body fails."""
+    page = browser.new_page(viewport={"width": 3000, "height": 1000})
+    page.set_default_navigation_timeout(180_000)  # a busy machine: the UI bundle is large
+    try:
+        yield page
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"{shot}_failed.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+
+
+def test_mlflow_runs_table_shows_the_cv_metric_column(browser: Any, two_runs_ui) -> None:
+    """podium's saved runs view (an experiment tag, listed under "Views" and opened by its
+    link) shows each run's CV under the metric's name, best first: no "Show more columns".
+    MLflow's own default columns are fixed (Source, Models, Dataset): screenshot only."""
+    from podium.tracking.view import runs_view_path
+
+    ui = two_runs_ui
+    base, exp_id = ui["base"], ui["exp_id"]
+    with _page(browser, "mlflow_runs_cv") as page:
+        page.goto(f"{base}/#/experiments/{exp_id}/runs")
+        for name in ui["names"]:
+            page.get_by_text(name, exact=True).first.wait_for(state="visible", timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "mlflow_runs_default.png"), full_page=True)
+        page.goto(f"{base}/#{runs_view_path(exp_id)}")
+        header = page.get_by_role("columnheader", name="cv_roc_auc", exact=True)
+        header.first.wait_for(state="visible", timeout=60_000)
+        std = page.get_by_role("columnheader", name="cv_roc_auc_std", exact=True)
+        assert std.first.is_visible()
+        assert page.get_by_text("podium: CV roc_auc").first.is_visible()
+        for run_id in ui["ids"]:
+            run = json.loads(_get(f"{base}/api/2.0/mlflow/runs/get?run_id={run_id}", 60))
+            metrics = {m["key"]: m["value"] for m in run["run"]["data"]["metrics"]}
+            shown = f"{metrics['cv_roc_auc']:.6f}"[:7]  # the cell shows the value's digits
+            assert page.get_by_text(shown).first.is_visible(), shown
+        page.screenshot(path=str(ARTIFACTS / "mlflow_runs_cv.png"), full_page=True)
+
+
+@pytest.mark.slow
+def test_mlflow_ui_shows_both_runs(browser: Any, two_runs_ui) -> None:
+    ui = two_runs_ui
+    base, exp_id, names, ids = ui["base"], ui["exp_id"], ui["names"], ui["ids"]
+    with _page(browser, "mlflow_runs") as page:
+        page.goto(f"{base}/#/experiments/{exp_id}/runs")
+        for name in names:
+            page.get_by_text(name, exact=True).first.wait_for(state="visible", timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "mlflow_runs.png"), full_page=True)
+        runs = urllib.parse.quote(json.dumps(ids))
+        page.goto(f"{base}/#/compare-runs?runs={runs}&experiments=[%22{exp_id}%22]")
+        page.get_by_text("cv_roc_auc").first.wait_for(state="visible", timeout=60_000)
+        for name in names:
+            assert page.get_by_text(name).first.is_visible()
+        page.screenshot(path=str(ARTIFACTS / "mlflow_compare.png"), full_page=True)

@@ -73,7 +73,8 @@ def test_run_writes_submission_and_mlflow_run(make_competition, monkeypatch, tas
     assert run.data.params["competition.cv.n_splits"] == "4"
     assert run.data.params["pipeline.models.lgb.params.n_estimators"] == "40"
     assert children[0].data.tags["mlflow.parentRunId"] == run.info.run_id
-    history = _client(root).get_metric_history(children[0].info.run_id, "fold_score")
+    fold_key = {"binary": "fold_roc_auc", "multiclass": "fold_logloss", "regression": "fold_rmsle"}
+    history = _client(root).get_metric_history(children[0].info.run_id, fold_key[task])
     assert sorted(m.step for m in history) == [0, 1, 2, 3]
     arts = {a.path for a in _client(root).list_artifacts(run.info.run_id)}
     plot = {"binary": "roc_curve.png", "regression": "residuals.png", "multiclass": "oof.parquet"}

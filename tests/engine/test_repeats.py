@@ -166,7 +166,7 @@ def test_repeated_run_logs_std_over_repeats_and_each_repeats_folds(
         local = Path(client.download_artifacts(run.info.run_id, name, str(root / "dl")))
         folds = Folds.from_csv(local, scheme="stratified_kfold")
         assert folds.fingerprint == plan.repeats[r].fingerprint
-    steps = sorted(m.step for m in client.get_metric_history(child.info.run_id, "fold_score"))
+    steps = sorted(m.step for m in client.get_metric_history(child.info.run_id, "fold_roc_auc"))
     assert steps == list(range(12))
     (sub,) = (comp / "submissions").glob("*.csv")
     frame = pd.read_csv(sub)

@@ -45,7 +45,9 @@ def test_blend_two_runs_writes_submission_and_links_members(two_runs) -> None:
     client = MlflowClient(tracking_uri=f"sqlite:///{comp.parent.parent}/mlruns/mlflow.db")
     blend_run = client.get_run(_run_id(res.output.splitlines()[-2]))
     assert blend_run.data.tags["podium.members"] == ",".join(ids)
-    assert "cv_naive_in_sample" in blend_run.data.metrics
+    metrics = blend_run.data.metrics
+    assert {"cv_roc_auc_insample", "cv_roc_auc_nested", "cv_roc_auc", "cv_mean"} <= set(metrics)
+    assert metrics["cv_roc_auc"] == metrics["cv_roc_auc_nested"] == metrics["cv_mean"]
 
 
 def test_blend_top_n_and_stack(two_runs) -> None:
@@ -99,7 +101,7 @@ def test_blend_of_repeated_runs_nests_on_every_repeat(make_competition, monkeypa
     assert res.exit_code == 0, res.output
     client = MlflowClient(tracking_uri=f"sqlite:///{comp.parent.parent}/mlruns/mlflow.db")
     blend_id = _run_id(res.output.splitlines()[-2])
-    history = client.get_metric_history(blend_id, "fold_score")
+    history = client.get_metric_history(blend_id, "fold_roc_auc")
     assert sorted(m.step for m in history) == list(range(8))  # 4 folds x 2 repeats
     res = runner.invoke(app, ["blend", "toy", "--runs", ",".join(ids), "--method", "stack"])
     assert res.exit_code == 2 and "cv.repeats: 2" in res.output, res.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -410,3 +411,33 @@ def test_a_plot_logged_to_two_runs_is_drawn_once(
     ]
     assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert pngs[0].read_bytes() == pngs[1].read_bytes()
+
+
+def test_run_dated_by_the_work_and_experiment_described(root: Path) -> None:
+    """A run logged after its work has the work's start and end; the experiment gets its
+    description and extra tags, and a changed description replaces the old one."""
+    from mlflow import MlflowClient
+
+    from podium.tracking.view import VIEW_TAG_PREFIX, runs_view_tags
+
+    name = f"exp-{uuid.uuid4().hex}"
+    view = runs_view_tags("roc_auc", True)
+    tracker = MlflowTracker(
+        uri=default_tracking_uri(root), experiment=name, description="Churn, by AUC",
+        experiment_tags=view,
+    )  # fmt: skip
+    with tracker.run("model", start_time=1_700_000_000.25, end_time=1_700_000_012.75) as run_id:
+        tracker.log_metrics({"cv_roc_auc": 0.8})
+    client = MlflowClient(tracking_uri=tracker.uri)
+    info = client.get_run(run_id).info
+    assert (info.start_time, info.end_time) == (1_700_000_000_250, 1_700_000_012_750)
+    exp = client.get_experiment(tracker.experiment_id)
+    assert exp.tags["mlflow.note.content"] == "Churn, by AUC"
+    envelope = json.loads(exp.tags[VIEW_TAG_PREFIX + "podium-cv"])
+    state = json.loads(envelope["state"])
+    assert state["selectedColumns"][:2] == ["metrics.`cv_roc_auc`", "metrics.`cv_roc_auc_std`"]
+    assert state["orderByKey"] == "metrics.`cv_roc_auc`" and state["orderByAsc"] is False
+    MlflowTracker(uri=tracker.uri, experiment=name, description="Churn, by log loss")
+    assert client.get_experiment(tracker.experiment_id).tags["mlflow.note.content"] == (
+        "Churn, by log loss"
+    )

@@ -32,3 +32,19 @@ def test_roc_figure_titles_the_auc_of_string_labels_and_rejects_three_classes() 
     assert fig.axes[0].get_title() == f"ROC curve (AUC = {want:.4f})"
     with pytest.raises(DataError, match="3 classes"):
         roc_curve_figure(np.array([0, 1, 2]), np.array([0.1, 0.2, 0.3]))
+
+
+def test_figures_name_what_they_show() -> None:
+    import pandas as pd
+
+    from podium.tracking.plots import feature_importance_figure, residual_figure
+
+    imp = pd.Series({"x1": 3.0, "x2": 1.0, "color": 2.0})
+    fig = feature_importance_figure(imp, 30, "model lgb (lightgbm)")
+    assert fig.axes[0].get_title() == "Feature importance: model lgb (lightgbm) (top 3 of 3)"
+    assert feature_importance_figure(imp).axes[0].get_title() == "Feature importance (top 3 of 3)"
+    y, score = np.array([0, 1, 0, 1]), np.array([0.1, 0.9, 0.4, 0.8])
+    roc = roc_curve_figure(y, score, "out-of-fold, ensemble weights")
+    assert roc.axes[0].get_title() == "ROC curve: out-of-fold, ensemble weights (AUC = 1.0000)"
+    res = residual_figure([1.0, 2.0], [1.5, 2.5], "out-of-fold, model lgb")
+    assert res.get_suptitle() == "out-of-fold, model lgb"

@@ -45,9 +45,16 @@ def _check_session(client, parent_id: str, n_trials: int, study: str) -> list:
     ]
     assert len(children) == n_trials
     for child in children:
-        assert child.data.tags["podium.trial_state"] in ("complete", "pruned")
-        assert "models.lgb.params.num_leaves" in child.data.params
-        assert "fold_0" in child.data.metrics and "cv_mean" in child.data.metrics
+        state = child.data.tags["podium.trial_state"]
+        assert state in ("complete", "pruned")
+        assert "pipeline.models.lgb.params.num_leaves" in child.data.params
+        assert "fold_roc_auc" in child.data.metrics
+        if state == "pruned":  # named so, and no full CV figure
+            assert child.info.run_name.endswith("-pruned"), child.info.run_name
+            assert "cv_roc_auc_partial" in child.data.metrics
+            assert "cv_mean" not in child.data.metrics
+        else:
+            assert "cv_mean" in child.data.metrics and "cv_roc_auc" in child.data.metrics
     return children
 
 

@@ -18,8 +18,9 @@ class Recorder:
         self.fail_on = fail_on
 
     @contextmanager
-    def run(self, name, *, nested=False, tags=None, start_time=None, batch=False):
-        run = {"name": name, "nested": nested, "tags": dict(tags or {}), "start": start_time}
+    def run(self, name, *, nested=False, tags=None, start_time=None, end_time=None, batch=False):
+        run = {"name": name, "nested": nested, "tags": dict(tags or {}), "start": start_time,
+               "end": end_time}  # fmt: skip
         self.runs.append(run)
         try:
             yield name
@@ -45,7 +46,7 @@ def _record(i: int, **kw) -> TrialRecord:
 def test_records_become_runs_in_order_with_their_state():
     rec = Recorder()
     log = TrialLogger(rec)
-    log.submit(_record(0, metrics={"cv_mean": 0.8}))
+    log.submit(_record(0, metrics={"cv_mean": 0.8, "seconds": 2.5}))
     log.submit(_record(1, state="pruned", metrics={"cv_mean": 0.6}))
     log.submit(_record(2, state="failed", error="ValueError: bad"))
     log.flush()
@@ -53,6 +54,7 @@ def test_records_become_runs_in_order_with_their_state():
     assert [r["tags"]["podium.trial_state"] for r in rec.runs] == ["complete", "pruned", "failed"]
     assert [r["status"] for r in rec.runs] == ["FINISHED", "FINISHED", "FAILED"]
     assert rec.runs[0]["start"] == 100.0 and rec.runs[0]["nested"] is True
+    assert rec.runs[0]["end"] == 102.5 and rec.runs[1]["end"] is None  # start + seconds
     assert rec.runs[1]["metrics"] == {"cv_mean": 0.6}
 
 

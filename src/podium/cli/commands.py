@@ -10,7 +10,7 @@ from rich.table import Table
 
 from podium.cli.app import app, err, fail, out, print_notices, project_root
 from podium.cli.options import CompetitionArg, DataDirOpt, PipelineOpt, SeedOpt, SetOpt
-from podium.cli.progress import FoldReporter
+from podium.cli.progress import FoldReporter, print_leaderboard
 from podium.exceptions import PodiumError
 
 
@@ -64,6 +64,9 @@ def run(
         fail(exc)
     res = outcome.result
     metric = outcome.plan.metric.name
+    from podium.ensemble.leaderboard import build_leaderboard
+
+    print_leaderboard(out, build_leaderboard(outcome.plan.metric, res))
     naive = "" if res.naive_score is None else f"; in-sample {res.naive_score:.5f}"
     if res.cv_std_repeats is not None:
         n = len(outcome.plan.repeats)

@@ -11,7 +11,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from podium.cli.app import print_notices
 from podium.engine.explain import explain_choices
 
-__all__ = ["FoldReporter"]
+__all__ = ["FoldReporter", "print_leaderboard"]
+
+
+def print_leaderboard(console: Console, board: Any) -> None:
+    """Print a :class:`podium.ensemble.leaderboard.Leaderboard` as its text table."""
+    for line in board.lines():
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 class FoldReporter:

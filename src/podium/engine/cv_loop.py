@@ -29,6 +29,7 @@ from podium.engine.fold_predict import FOLD_FILE, REFIT_FILE, fold_mean, predict
 from podium.engine.result import CVResult, FoldResult
 from podium.engine.targets import TargetRange
 from podium.lifeline import watch_parent
+from podium.logging import caught_warnings, replay_warnings
 from podium.metrics import Metric
 
 __all__ = ["run_cv", "holdout_split"]
@@ -181,6 +182,13 @@ def _chain_features(
     secs = _time.perf_counter() - t0
     hit = None if slot is None else False
     return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs, chain)
+
+
+def _replayed(outs: Any) -> Any:
+    """The fold outputs of :func:`caught_warnings` jobs, their warnings issued here."""
+    for out, caught in outs:
+        replay_warnings(caught)
+        yield out
 
 
 def _follow_parent(parent: int) -> None:
@@ -340,8 +348,12 @@ def run_cv(
         runner = Parallel(
             n_jobs=min(n_workers, len(splits)), backend=backend, return_as="generator"
         )
-        outs_iter = runner(
-            delayed(_run_fold)(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits)
+        # Workers record their warnings; they are shown here, once (podium.logging).
+        outs_iter = _replayed(
+            runner(
+                delayed(caught_warnings)(_run_fold, job, k, tr, va, seeds[k])
+                for k, (tr, va) in enumerate(splits)
+            )
         )
     else:
         outs_iter = (_run_fold(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits))

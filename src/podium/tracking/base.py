@@ -49,6 +49,7 @@ class Tracker(Protocol):
         nested: bool = False,
         tags: Mapping[str, str] | None = None,
         start_time: float | None = None,
+        end_time: float | None = None,
         batch: bool = False,
     ) -> AbstractContextManager[str]:
         """Open a run and yield its id.
@@ -58,6 +59,8 @@ class Tracker(Protocol):
             nested: Make the run a child of the currently open run.
             tags: Tags set when the run is created.
             start_time: When the work began (seconds since the epoch); default now.
+            end_time: When the work ended, for work logged after it was done; default
+                when the run ends.
             batch: Hold params, metrics and tags until the run ends and write them in as
                 few requests as the store allows (for runs logged all at once).
 
@@ -216,6 +219,7 @@ class NullTracker:
         nested: bool = False,
         tags: Mapping[str, str] | None = None,
         start_time: float | None = None,
+        end_time: float | None = None,
         batch: bool = False,
     ) -> Iterator[str]:
         """Yield an empty run id and do nothing else."""

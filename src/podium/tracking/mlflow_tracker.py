@@ -47,6 +47,9 @@ _PNGS_KEPT = 4  # drawn plots kept for logging again
 WRITER_TAG = "podium.writer"
 """Tag naming the process that writes a run (:func:`podium.lifeline.process_token`)."""
 
+NOTE_TAG = "mlflow.note.content"
+"""The tag MLflow shows as an experiment's (or run's) description."""
+
 _QUIET_LOGGERS = ("mlflow", "alembic", "alembic.runtime.migration", "sqlalchemy")
 _QUIET_ENV = {"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
 _NO_URL_PRINT = {"MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
@@ -152,6 +155,11 @@ class MlflowTracker:
         artifact_root: Where a new experiment stores artifacts. Defaults to ``artifacts/``
             next to a SQLite database; for other stores the server decides.
         root: Project root used for the default URI (defaults to the working directory).
+        description: The experiment's description (its ``mlflow.note.content`` tag, shown
+            on the experiment page), e.g. the competition's ``description``; set when it
+            differs, left alone when empty.
+        experiment_tags: More experiment tags, set when they differ (e.g. the saved runs
+            view of :func:`podium.tracking.view.runs_view_tags`).
 
     Raises:
         TrackingError: The store is unreachable, unwritable or not an MLflow store.
@@ -164,6 +172,8 @@ class MlflowTracker:
         experiment: str,
         artifact_root: Path | None = None,
         root: Path | None = None,
+        description: str = "",
+        experiment_tags: Mapping[str, str] | None = None,
     ) -> None:
         self.uri = resolve_tracking_uri(uri, root or Path.cwd())
         check_reachable(self.uri)
@@ -184,6 +194,19 @@ class MlflowTracker:
             self._client = MlflowClient(tracking_uri=self.uri)
             self._context_tags: dict[str, str] = resolve_tags()
             self.experiment_id = self._ensure_experiment()
+            wanted = dict(experiment_tags or {})
+            if description.strip():
+                wanted[NOTE_TAG] = description.strip()
+            self._tag_experiment(wanted)
+
+    def _tag_experiment(self, wanted: Mapping[str, str]) -> None:
+        """Set the experiment tags in ``wanted`` that it does not already have."""
+        if not wanted:
+            return
+        tags = self._client.get_experiment(self.experiment_id).tags or {}
+        for key, value in wanted.items():
+            if tags.get(key) != value:
+                self._client.set_experiment_tag(self.experiment_id, key, value)
 
     def _ensure_experiment(self) -> str:
         found = self._client.get_experiment_by_name(self.experiment)
@@ -220,12 +243,14 @@ class MlflowTracker:
         nested: bool = False,
         tags: Mapping[str, str] | None = None,
         start_time: float | None = None,
+        end_time: float | None = None,
         batch: bool = False,
     ) -> Iterator[str]:
         """Open a run and yield its id; see :meth:`podium.tracking.base.Tracker.run`.
 
-        ``start_time`` (seconds since the epoch) records work that began before the run
-        was opened, e.g. training done while the store was still being opened. ``batch``
+        ``start_time`` and ``end_time`` (seconds since the epoch) record work done before
+        the run was opened, e.g. a model trained while the store was still being opened:
+        the run's duration is then the work's. ``batch``
         holds params, metrics and tags until the run ends (also when it fails) and writes
         them in one ``log_batch`` request where MLflow's limits allow: each request is a
         database transaction (~30 ms with SQLite), so a run logged all at once saves many.
@@ -248,6 +273,7 @@ class MlflowTracker:
                 start_time=None if start_time is None else int(start_time * 1000),
             )
         run_id = created.info.run_id
+        ended = None if end_time is None else int(end_time * 1000)
         stack = self._stacks.setdefault(threading.get_ident(), [])
         stack.append(run_id)
         if batch:
@@ -261,13 +287,13 @@ class MlflowTracker:
             with suppress(Exception), _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT):
                 error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
                 self._client.set_tag(run_id, "podium.error", error)
-                self._client.set_terminated(run_id, status=status)
+                self._client.set_terminated(run_id, status=status, end_time=ended)
             raise
         else:
             try:
                 with _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT if parent else None):
                     self._flush(run_id)
-                    self._client.set_terminated(run_id, status="FINISHED")
+                    self._client.set_terminated(run_id, status="FINISHED", end_time=ended)
             except TrackingError as exc:  # the held values were refused: not a finished run
                 with suppress(Exception), _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT):
                     self._client.set_tag(run_id, "podium.error", str(exc)[:500])

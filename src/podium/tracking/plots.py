@@ -23,12 +23,13 @@ __all__ = ["feature_importance_figure", "roc_curve_figure", "residual_figure"]
 _MAX_POINTS = 20_000
 
 
-def feature_importance_figure(importances: pd.Series, top: int = 30) -> Figure:
+def feature_importance_figure(importances: pd.Series, top: int = 30, subject: str = "") -> Figure:
     """Horizontal bars of the ``top`` largest importances (by absolute value).
 
     Args:
         importances: Importance per feature, indexed by feature name.
         top: How many features to show.
+        subject: What the importances are of (e.g. ``model lgb``), named in the title.
 
     Returns:
         The figure, largest importance at the top.
@@ -46,21 +47,27 @@ def feature_importance_figure(importances: pd.Series, top: int = 30) -> Figure:
     ax = fig.add_subplot()
     ax.barh(names, shown.to_numpy(dtype=float)[::-1], color="tab:blue")
     ax.set_xlabel("importance")
-    ax.set_title(f"Feature importance (top {len(shown)} of {len(importances)})")
+    ax.set_title(_titled("Feature importance", subject, f"top {len(shown)} of {len(importances)}"))
     return fig
+
+
+def _titled(what: str, subject: str, detail: str) -> str:
+    """``what: subject (detail)``, or ``what (detail)`` without a subject."""
+    return f"{what}: {subject} ({detail})" if subject else f"{what} ({detail})"
 
 
 def _short(name: str, limit: int = 40) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "\u2026"
 
 
-def roc_curve_figure(y_true: ArrayLike, y_score: ArrayLike) -> Figure:
+def roc_curve_figure(y_true: ArrayLike, y_score: ArrayLike, subject: str = "") -> Figure:
     """ROC curve of a binary classifier, with its AUC in the title.
 
     Args:
         y_true: Binary labels.
         y_score: Scores or probabilities of the positive class; a two-column probability
             matrix is accepted and its second column used.
+        subject: Whose predictions these are (e.g. ``out-of-fold, ensemble``), in the title.
 
     Raises:
         DataError: ``y_true`` does not have exactly two classes.
@@ -83,7 +90,7 @@ def roc_curve_figure(y_true: ArrayLike, y_score: ArrayLike) -> Figure:
     ax.plot(fpr, tpr, color="tab:blue", label=f"AUC = {auc:.4f}")
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
     ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate", ylabel="true positive rate")
-    ax.set_title(f"ROC curve (AUC = {auc:.4f})")
+    ax.set_title(_titled("ROC curve", subject, f"AUC = {auc:.4f}"))
     ax.legend(loc="lower right")
     return fig
 
@@ -101,10 +108,11 @@ def _roc_points(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np
     return np.r_[0.0, fps / fps[-1]], np.r_[0.0, tps / tps[-1]]
 
 
-def residual_figure(y_true: ArrayLike, y_pred: ArrayLike) -> Figure:
+def residual_figure(y_true: ArrayLike, y_pred: ArrayLike, subject: str = "") -> Figure:
     """Predicted vs. actual and residuals vs. predicted, side by side (for regression).
 
-    At most 20,000 randomly chosen points are drawn.
+    At most 20,000 randomly chosen points are drawn; ``subject`` (whose predictions) is
+    the figure's title.
     """
     truth = np.asarray(y_true, dtype=float).ravel()
     pred = np.asarray(y_pred, dtype=float).ravel()
@@ -118,7 +126,11 @@ def residual_figure(y_true: ArrayLike, y_pred: ArrayLike) -> Figure:
         truth, pred = truth[keep], pred[keep]
     residual = truth - pred
     fig = Figure(figsize=(10, 4.5))
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.91, bottom=0.12, wspace=0.25)
+    fig.subplots_adjust(
+        left=0.08, right=0.98, top=0.85 if subject else 0.91, bottom=0.12, wspace=0.25
+    )
+    if subject:
+        fig.suptitle(subject)
     left, right = fig.subplots(1, 2)
     left.scatter(truth, pred, s=4, alpha=0.4, color="tab:blue")
     if truth.size:

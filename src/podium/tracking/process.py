@@ -129,9 +129,19 @@ class ProcessTracker:
             environment and working folder as they are at this call).
         experiment: experiment name.
         root: project root (for ``MlflowTracker``'s defaults).
+        description, experiment_tags: the experiment's description and tags (see
+            ``MlflowTracker``).
     """
 
-    def __init__(self, *, uri: str, experiment: str, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        uri: str,
+        experiment: str,
+        root: Path | None = None,
+        description: str = "",
+        experiment_tags: Mapping[str, str] | None = None,
+    ) -> None:
         self._proc, self._conn = _take_warm()
         self._ready = False
         self._broken: str | None = None  # why the socket can no longer be used
@@ -144,7 +154,10 @@ class ProcessTracker:
             "environ": dict(os.environ),
             "cwd": os.getcwd(),
             "argv": list(sys.argv),
-            "tracker": {"uri": uri, "experiment": experiment, "root": root},
+            "tracker": {
+                "uri": uri, "experiment": experiment, "root": root, "description": description,
+                "experiment_tags": dict(experiment_tags or {}),
+            },
         })  # fmt: skip
         with self._lock:
             self._exchange(self._setup, reply=False)
@@ -272,6 +285,7 @@ class ProcessTracker:
         nested: bool = False,
         tags: Mapping[str, str] | None = None,
         start_time: float | None = None,
+        end_time: float | None = None,
         batch: bool = False,
     ) -> AbstractContextManager[str]:
         """Open a run in the child and yield its id; see ``Tracker.run``."""
@@ -279,6 +293,7 @@ class ProcessTracker:
             "nested": nested,
             "tags": {str(k): str(v) for k, v in (tags or {}).items()},
             "start_time": start_time,
+            "end_time": end_time,
             "batch": batch,
         }
         return self._run(name, options)

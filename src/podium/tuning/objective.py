@@ -19,6 +19,7 @@ from podium.engine import build_all, run_repeats
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.experiment import split_context
 from podium.engine.result import FoldResult
+from podium.tracking import keys
 from podium.tracking.base import Tracker
 from podium.tuning.trial_log import TrialLogger, TrialRecord
 
@@ -101,23 +102,27 @@ class Objective:
                 "podium.model": setup.model,
                 "podium.worker": str(self.worker),
             },
-            params=params,
+            params={"pipeline": params},  # the keys of the run's params: pipeline.models.*
         )
         folds: list[FoldResult] = []
         start = time.perf_counter()
         try:
             self._cross_validate(trial, values, folds)
         except optuna.TrialPruned:
+            metrics = self._record(trial, folds, start, pruned=True)
             self.log.submit(
-                replace(record, state="pruned", metrics=self._record(trial, folds, start))
-            )
+                replace(record, name=f"{record.name}-pruned", state="pruned", metrics=metrics,
+                        steps=self._steps(folds))
+            )  # fmt: skip
             raise
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}".splitlines()[0]
             trial.set_user_attr("error", error)
             self.log.submit(replace(record, state="failed", error=error))
             raise
-        self.log.submit(replace(record, metrics=self._record(trial, folds, start)))
+        self.log.submit(
+            replace(record, metrics=self._record(trial, folds, start), steps=self._steps(folds))
+        )
         return float(np.mean([f.score for f in folds]))
 
     def _check_quota(self, trial: optuna.Trial) -> None:
@@ -205,25 +210,33 @@ class Objective:
         prefix = f"models.{self.setup.model}"
         return {f"{prefix}.params.{key}": count, f"{prefix}.early_stopping": None}
 
+    def _steps(self, folds: list[FoldResult]) -> dict[str, list[tuple[int, float]]]:
+        """The fold scores as one metric ``fold_<metric>`` with step = fold (repeated CV:
+        repeat r's fold k is step ``r * n_splits + k``)."""
+        key = keys.fold_key(self.setup.plan.metric.name)
+        k = self.setup.plan.folds.n_splits
+        return {key: [(f.repeat * k + f.fold, float(f.score)) for f in folds]}
+
     def _record(
-        self, trial: optuna.Trial, folds: list[FoldResult], start: float
+        self, trial: optuna.Trial, folds: list[FoldResult], start: float, *, pruned: bool = False
     ) -> dict[str, float]:
-        """Store fold scores and timing as trial attributes; return the run's metrics."""
+        """Store fold scores and timing as trial attributes; return the run's metrics.
+
+        A pruned trial's mean over the folds it ran is ``cv_<metric>_partial``, not a CV."""
         seconds = time.perf_counter() - start
         scores = [float(f.score) for f in folds]
         iters = [f.best_iteration for f in folds]
         trial.set_user_attr("fold_scores", scores)
         trial.set_user_attr("best_iterations", iters)
         trial.set_user_attr("seconds", round(seconds, 3))
-        metrics = {"cv_mean": float(np.mean(scores)), "seconds": seconds}
-        metrics.update({_fold_key(f): float(f.score) for f in folds})
-        if len(scores) > 1:
-            metrics["cv_std"] = float(np.std(scores))
+        metric = self.setup.plan.metric.name
+        metrics = {"seconds": seconds}
         if iters and all(i is not None for i in iters):
             metrics["best_iteration"] = float(np.mean([float(i) for i in iters if i]))
+        if pruned:
+            metrics[f"{keys.cv_key(metric)}_partial"] = float(np.mean(scores))
+        else:
+            std = float(np.std(scores)) if len(scores) > 1 else None
+            metrics.update(keys.cv_metrics(metric, float(np.mean(scores)), std))
         return metrics
 
-
-def _fold_key(f: FoldResult) -> str:
-    """``fold_<k>``; with repeated CV, repeat r > 0's folds are ``fold_r<r>_<k>``."""
-    return f"fold_{f.fold}" if f.repeat == 0 else f"fold_r{f.repeat}_{f.fold}"

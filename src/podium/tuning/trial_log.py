@@ -32,6 +32,8 @@ class TrialRecord:
     params: dict[str, Any]
     metrics: dict[str, float] = field(default_factory=dict)
     state: str = "complete"
+    steps: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    """Metrics logged once per step, e.g. ``{"fold_roc_auc": [(0, 0.81), (1, 0.8)]}``."""
     error: str | None = None
 
 
@@ -93,8 +95,15 @@ class TrialLogger:
         if not nested:
             tags[PARENT_TAG] = str(self.parent_run_id)
         try:
-            with self.tracker.run(r.name, nested=nested, tags=tags, start_time=r.start_time):
+            seconds = r.metrics.get("seconds")
+            end = None if seconds is None else r.start_time + seconds
+            with self.tracker.run(
+                r.name, nested=nested, tags=tags, start_time=r.start_time, end_time=end
+            ):
                 self.tracker.log_params(r.params)
+                for key, values in r.steps.items():
+                    for step, value in values:
+                        self.tracker.log_metrics({key: value}, step=step)
                 if r.metrics:
                     self.tracker.log_metrics(r.metrics)
                 if r.error is not None:
