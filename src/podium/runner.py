@@ -70,6 +70,8 @@ def run_competition(
     params: str | None = None,
     storage: str | None = None,
     study: str | None = None,
+    keep_early_stopping: bool = False,
+    on_tuned: Callable[[list[str]], None] | None = None,
 ) -> RunOutcome:
     """Run a competition's pipeline end to end and write its submission.
 
@@ -81,7 +83,9 @@ def run_competition(
         output: submission path; default ``<competition>/submissions/<run name>.csv``.
         tracker: where the run is logged; default MLflow under ``root/mlruns``.
         params, storage, study: ``params="best"`` applies the best tuned trial's values
-            before ``overrides`` (see :func:`podium.tuning.apply_best`).
+            before ``overrides`` (see :func:`podium.tuning.apply_best`);
+            ``keep_early_stopping`` keeps early stopping instead of the fixed count, and
+            ``on_tuned`` gets one line per value the tuned parameters changed.
 
     Raises:
         ConfigError, DataError: before anything is written or logged.
@@ -99,10 +103,13 @@ def run_competition(
     if params is not None:
         from podium.tuning import apply_best
 
-        plan, tuned = apply_best(
+        plan, tuned, changed = apply_best(
             plan, root=root, pipeline=pipeline, overrides=overrides, seed=seed,
             params=params, storage=storage, study=study,
+            keep_early_stopping=keep_early_stopping,
         )  # fmt: skip
+        if on_tuned is not None:
+            on_tuned(changed)
     cfg = plan.cfg
     started = time.time()
     # Opening the store (importing MLflow, migrating a new database) takes seconds: a child

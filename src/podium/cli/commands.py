@@ -32,6 +32,13 @@ def run(
         str | None, typer.Option("--storage", help="Optuna storage URL for --params.")
     ] = None,
     study: Annotated[str | None, typer.Option("--study", help="Study name for --params.")] = None,
+    keep_early_stopping: Annotated[
+        bool,
+        typer.Option(
+            "--keep-early-stopping",
+            help="With --params best: keep early stopping, not the trial's fixed count.",
+        ),
+    ] = False,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Recompute features (same as --set cache=off).")
     ] = False,
@@ -39,6 +46,8 @@ def run(
     """Cross-validate the pipeline, log the run to MLflow and write a submission."""
     from podium.tracking.process import warm_up
 
+    if keep_early_stopping and params is None:
+        fail(PodiumError("--keep-early-stopping applies to --params best only"))
     warm_up()  # MLflow loads in a child process while podium loads, reads and trains
     from podium.runner import run_competition
 
@@ -59,6 +68,8 @@ def run(
                 params=params,
                 storage=storage,
                 study=study,
+                keep_early_stopping=keep_early_stopping,
+                on_tuned=lambda lines: [err.print(f"tuned {x}", markup=False) for x in lines],
             )
     except PodiumError as exc:
         fail(exc)
