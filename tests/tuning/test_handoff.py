@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from podium.cli import app
 from podium.cli import commands as _commands  # noqa: F401  (registers the commands)
 from podium.cli.tune import reuse_command
-from tests.tuning.conftest import pipeline_with
 
 runner = CliRunner()
 
@@ -37,7 +36,9 @@ def _run_id(output: str) -> str:
 
 
 @pytest.mark.slow  # a real 3-trial study and two runs: ~25 s
-def test_the_hint_reruns_this_study_and_says_what_it_fixed(make_competition, monkeypatch):
+def test_the_hint_reruns_this_study_and_says_what_it_fixed(
+    make_competition, pipeline_with, monkeypatch
+):
     pipe = pipeline_with(None, lr=LR)
     pipe["models"] = {"lr": LR, "lgb": pipe["models"]["lgb"]}  # the tuned model is not first
     comp = make_competition(pipeline=pipe)  # the competition's default pipeline is `fast`
