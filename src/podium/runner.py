@@ -181,7 +181,22 @@ def _tags(plan: Plan, root: Path) -> dict[str, str]:
         "podium.metric": plan.metric.name,
         "podium.models": ",".join(plan.models),
         "podium.seed": str(cfg.competition.seed),
+        "podium.config_fingerprint": _config_fingerprint(cfg),
     }
+
+
+def _config_fingerprint(cfg: Any) -> str:
+    """16 hex digits of the resolved config without the keys that do not change
+    predictions (cache, workers, description, search space): equal for runs that make
+    equal predictions (see :func:`podium.tracking.lookup.same_run`)."""
+    import hashlib
+    import json
+
+    resolved = cfg.to_dict()
+    for key in ("description", "cache", "n_workers", "search_space"):
+        resolved["pipeline"].pop(key, None)
+    text = json.dumps(resolved, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _pred_frame(pred: Any, prefix: str) -> pd.DataFrame:
