@@ -58,7 +58,9 @@ def test_runs_table_json_names_and_duplicates(make_competition, monkeypatch):
     assert max(len(line) for line in table.stdout.splitlines()) <= 80
     assert max(len(line) for line in lines) <= 80
     for r in runs:  # whole names and short ids, in CV order
-        assert any(line.startswith(r["id"][:8]) and r["name"] in line for line in lines), table.stdout
+        assert any(line.startswith(r["id"][:8]) and r["name"] in line for line in lines), (
+            table.stdout
+        )
     order = [line[:8] for line in lines if line[:8] in {i[:8] for i in ids}]
     assert order == [r["id"][:8] for r in runs]
 
