@@ -148,3 +148,11 @@ def test_cv_metrics_reads_either_key_name():
     assert cv_metrics({"cv_mean": 0.8, "cv_std": 0.1}, "roc_auc") == (0.8, 0.1)
     assert cv_metrics({"cv_roc_auc": 0.7, "cv_roc_auc_std": 0.2}, "roc_auc") == (0.7, 0.2)
     assert cv_metrics({"best_value": 0.6}, "roc_auc") == (0.6, None)
+
+
+def test_run_record_is_json_with_nan_as_null():
+    from podium.tracking.lookup import run_record
+
+    record = run_record(_summary("a" * 32, "r1", float("nan")))
+    assert json.loads(json.dumps(record, allow_nan=False))["cv_mean"] is None
+    assert record["kind"] == "run" and record["pipeline"] == "p"

@@ -62,7 +62,7 @@ def runs(
     except PodiumError as exc:
         fail(exc)
     if as_json:
-        out.print_json(json.dumps([run_record(s) for s in shown]))
+        typer.echo(json.dumps([run_record(s) for s in shown], indent=2))
         return
     if not shown:
         what = "/".join(kinds) + (f" of pipeline {pipeline}" if pipeline else "")

@@ -145,16 +145,20 @@ def rank_runs(
     return sorted(runs, key=by_cv)
 
 
+def _number(x: float | None) -> float | None:
+    return None if x is None or math.isnan(x) else x
+
+
 def run_record(s: RunSummary) -> dict[str, Any]:
-    """One run as ``podium runs --json`` prints it."""
+    """One run as ``podium runs --json`` prints it (NaN as null: the output is JSON)."""
     return {
         "id": s.run_id,
         "name": s.name,
         "kind": s.kind,
         "pipeline": s.pipeline,
         "status": s.status,
-        "cv_mean": s.cv_mean,
-        "cv_std": s.cv_std,
+        "cv_mean": _number(s.cv_mean),
+        "cv_std": _number(s.cv_std),
         "metric": s.metric,
         "started": s.start_time.isoformat(),
         "duration": s.duration_s,
