@@ -71,7 +71,7 @@ def select_runs(
         if not ranked:
             raise ConfigError("no finished runs to blend")
         folds = ranked[0].tags["podium.fold_fingerprint"]
-        chosen = []
+        chosen: list[RunSummary] = []
         for s in ranked:
             if s.tags["podium.fold_fingerprint"] != folds or len(chosen) == n:
                 continue
