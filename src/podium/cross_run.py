@@ -155,6 +155,7 @@ def _blend(
     oofs: dict[str, np.ndarray] = {}
     tests: dict[str, np.ndarray] = {}
     folds: Folds | None = None
+    repeats: tuple[Folds, ...] = ()  # repeated CV: every repeat's folds (see _repeat_folds)
     for s in members:
         oof = tracker.load_frame(s.run_id, "oof.parquet")  # type: ignore[attr-defined]
         test = tracker.load_frame(s.run_id, "test.parquet")  # type: ignore[attr-defined]
@@ -163,6 +164,7 @@ def _blend(
         if folds is None:
             fold = oof["fold"].to_numpy()
             folds = Folds(fold, int(fold.max()) + 1, "fold_column")
+            repeats = _repeat_folds(oof, s, folds, method)
         key = f"{s.name}"
         oofs[key], tests[key] = _pred(oof, "oof"), _pred(test, "test")
     assert folds is not None
@@ -172,7 +174,7 @@ def _blend(
         level2 = {name: (None, make_model(name, task=comp.task, params={}, seed=comp.seed))}
         res = stack(oofs, tests, y, folds, metric, level2=level2, seed=comp.seed)
     else:
-        res = blend(oofs, tests, y, folds, metric, method=method)
+        res = blend(oofs, tests, y, repeats, metric, method=method)
     frame = build_submission(
         data.sample, data.test_ids, res.test, spec=comp.submission, task=comp.task,
         classes=classes,
@@ -212,6 +214,20 @@ def _blend(
         tracker.log_artifact(draft, artifact_path="submission")
         tracker.set_tags({"podium.submission": str(target.resolve())})
     return BlendOutcome(run_id, run_name, target, members, res)
+
+
+def _repeat_folds(oof: pd.DataFrame, run: Any, folds: Folds, method: str) -> tuple[Folds, ...]:
+    """Repeated CV (tag ``podium.cv_repeats``): every repeat's folds, from the run's OOF
+    columns ``fold`` and ``fold_repeat<r>``; else ``(folds,)``."""
+    n = int(run.tags.get("podium.cv_repeats", "1"))
+    if n > 1 and method == "stack":
+        raise ConfigError(
+            f"run {run.run_id} used cv.repeats: {n} and logs OOF averaged over repeats, which "
+            "a level-2 model cannot be cross-validated on; use a blend method, or "
+            "ensemble: {method: stack} in the pipeline"
+        )
+    extra = [oof[f"fold_repeat{r}"].to_numpy() for r in range(1, n)]
+    return (folds, *(Folds(f, folds.n_splits, "fold_column") for f in extra))
 
 
 def _frame(pred: np.ndarray, prefix: str) -> pd.DataFrame:

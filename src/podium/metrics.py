@@ -15,9 +15,34 @@ from sklearn import metrics as skm
 
 from podium.exceptions import ConfigError, did_you_mean
 
-__all__ = ["Metric", "METRICS", "get_metric"]
+__all__ = ["Metric", "METRICS", "fold_prior", "get_metric"]
 
 Array = np.ndarray
+Chance = Callable[[Array, Array, str], Array]
+"""``chance(y, fold, task)``: an informationless prediction for every row (see
+:func:`fold_prior`); only the validated rows (``fold >= 0``) are scored."""
+
+
+def fold_prior(
+    y: Array, fold: Array, task: str, center: Callable[[Array], float] = np.mean
+) -> Array:
+    """Each validated row gets what its fold's training rows say without features.
+
+    Classification: the training folds' class frequencies (P(y=1) for binary, a row of
+    frequencies for multiclass). Regression: ``center`` of the training targets (the mean
+    unless a metric says otherwise). Rows that are never validated get 0.
+    """
+    rows = np.flatnonzero(fold >= 0)
+    n_classes = int(y.max()) + 1 if task != "regression" else 0
+    pred = np.zeros((len(fold), n_classes)) if task == "multiclass" else np.zeros(len(fold))
+    for k in np.unique(fold[rows]):
+        tr, va = fold != k, fold == k
+        if task == "regression":
+            pred[va] = center(y[tr])
+        else:
+            freq = np.bincount(y[tr].astype(int), minlength=n_classes) / tr.sum()
+            pred[va] = freq if task == "multiclass" else freq[1]
+    return pred
 
 
 @dataclass(frozen=True)
@@ -31,6 +56,10 @@ class Metric:
     log_scaled: bool = False
     """Scores ``log1p`` of targets and predictions (RMSLE): ``target_transform: auto``
     then fits on ``log1p(y)`` (see :mod:`podium.engine.targets`)."""
+    chance: Chance = fold_prior
+    """What "no information" predicts (the permuted-target audit's chance level): by
+    default :func:`fold_prior`; a metric whose best constant is another (the median for
+    MAE) says so here."""
 
     def __call__(self, y_true: Array, y_pred: Array) -> float:
         return float(self.func(np.asarray(y_true), np.asarray(y_pred)))
@@ -69,19 +98,47 @@ def _rmsle(y: Array, p: Array) -> float:
     return float(np.sqrt(np.mean((np.log1p(p) - np.log1p(y)) ** 2)))
 
 
+def _half_for_binary(y: Array, fold: Array, task: str) -> Array:
+    """ROC-AUC: a constant 0.5 for binary (AUC exactly 0.5), priors for multiclass."""
+    if task == "binary":
+        return np.full(len(fold), 0.5)
+    return fold_prior(y, fold, task)
+
+
+def _majority_for_binary(y: Array, fold: Array, task: str) -> Array:
+    """Accuracy and F1: the majority class of all rows for binary, priors for multiclass."""
+    if task == "binary":
+        return np.full(len(fold), float(np.mean(y) >= 0.5))
+    return fold_prior(y, fold, task)
+
+
+def _median_prior(y: Array, fold: Array, task: str) -> Array:
+    return fold_prior(y, fold, task, lambda v: float(np.median(v)))
+
+
+def _log_mean_prior(y: Array, fold: Array, task: str) -> Array:
+    return fold_prior(y, fold, task, lambda v: float(np.expm1(np.mean(np.log1p(v)))))
+
+
 _CLS = frozenset({"binary", "multiclass"})
 _REG = frozenset({"regression"})
 
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("roc_auc", _roc_auc, True, _CLS),
+        Metric("roc_auc", _roc_auc, True, _CLS, chance=_half_for_binary),
         Metric("logloss", _logloss, False, _CLS),
-        Metric("accuracy", lambda y, p: skm.accuracy_score(y, _labels(p)), True, _CLS),
-        Metric("f1", _f1, True, _CLS),
+        Metric(
+            "accuracy", lambda y, p: skm.accuracy_score(y, _labels(p)), True, _CLS,
+            chance=_majority_for_binary,
+        ),  # fmt: skip
+        Metric("f1", _f1, True, _CLS, chance=_majority_for_binary),
         Metric("rmse", lambda y, p: float(np.sqrt(np.mean((y - p) ** 2))), False, _REG),
-        Metric("rmsle", _rmsle, False, _REG, log_scaled=True),
-        Metric("mae", lambda y, p: skm.mean_absolute_error(y, p), False, _REG),
+        Metric("rmsle", _rmsle, False, _REG, log_scaled=True, chance=_log_mean_prior),
+        Metric(
+            "mae", lambda y, p: skm.mean_absolute_error(y, p), False, _REG,
+            chance=_median_prior,
+        ),  # fmt: skip
     )
 }
 

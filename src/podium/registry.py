@@ -1,4 +1,4 @@
-"""Name -> class registry for stages and models, with close-match errors.
+"""Name -> entry registry for stages, models, CV schemes and metrics, with close-match errors.
 
 Nothing registers at import time: ``podium.engine.default_registry()`` builds a registry
 with the built-ins, and plug-ins add theirs through an explicit ``register(registry)``.
@@ -11,12 +11,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from podium.exceptions import ConfigError, did_you_mean
+from podium.metrics import Metric
 
 __all__ = ["Registry"]
 
 
 class Registry:
-    """Stages and models by name.
+    """Stages, models, CV schemes and metrics by name.
+
+    A scheme is any object with ``build(request) -> Folds`` (see
+    :class:`podium.cv.schemes.Scheme`); a metric a :class:`~podium.metrics.Metric`.
 
     Example:
         >>> reg = Registry()
@@ -27,6 +31,8 @@ class Registry:
     def __init__(self) -> None:
         self._stages: dict[str, Callable[..., Any]] = {}
         self._models: dict[str, Callable[..., Any]] = {}
+        self._schemes: dict[str, Any] = {}
+        self._metrics: dict[str, Metric] = {}
         self._origin: dict[tuple[str, str], str] = {}
         self._default_origin = "built-in"
 
@@ -65,6 +71,36 @@ class Registry:
         """Register a model adapter class (``origin`` as :meth:`add_stage`)."""
         self._add("model", self._models, name, cls, origin)
 
+    def add_scheme(self, name: str, scheme: Any, *, origin: str | None = None) -> None:
+        """Register a CV scheme (``build(request) -> Folds``; see :mod:`podium.cv.schemes`)."""
+        if not callable(getattr(scheme, "build", None)):
+            raise ConfigError(f"cv scheme {name!r} must have a build(request) method")
+        self._add("scheme", self._schemes, name, scheme, origin)
+
+    def add_metric(self, metric: Metric, *, origin: str | None = None) -> None:
+        """Register a :class:`~podium.metrics.Metric` under its ``name``."""
+        if not isinstance(metric, Metric):
+            got = type(metric).__name__
+            raise ConfigError(f"a metric must be a podium.metrics.Metric, got {got}")
+        self._add("metric", self._metrics, metric.name, metric, origin)
+
+    def scheme(self, name: str) -> Any:
+        if name not in self._schemes:
+            raise ConfigError(f"unknown cv scheme {name!r}{did_you_mean(name, self._schemes)}")
+        return self._schemes[name]
+
+    def metric(self, name: str, task: str | None = None) -> Metric:
+        """The metric ``name``, checked to fit ``task`` when given."""
+        if name not in self._metrics:
+            raise ConfigError(f"unknown metric {name!r}{did_you_mean(name, self._metrics)}")
+        metric = self._metrics[name]
+        if task is not None and task not in metric.tasks:
+            fits = sorted(n for n, m in self._metrics.items() if task in m.tasks)
+            raise ConfigError(
+                f"metric {name!r} does not fit task {task!r}; use one of: {', '.join(fits)}"
+            )
+        return metric
+
     def stage(self, name: str) -> Callable[..., Any]:
         if name not in self._stages:
             raise ConfigError(f"unknown stage {name!r}{did_you_mean(name, self._stages)}")
@@ -79,13 +115,14 @@ class Registry:
         """Where ``name`` came from: ``"built-in"`` or the plug-in file that registered it.
 
         Args:
-            kind: ``"stage"`` or ``"model"``.
+            kind: ``"stage"``, ``"model"``, ``"scheme"`` or ``"metric"``.
 
         Raises:
             ConfigError: no such entry.
         """
         if (kind, name) not in self._origin:
-            table = self._stages if kind == "stage" else self._models
+            tables = {"stage": self._stages, "scheme": self._schemes, "metric": self._metrics}
+            table: Any = tables.get(kind, self._models)
             raise ConfigError(f"unknown {kind} {name!r}{did_you_mean(name, table)}")
         return self._origin[(kind, name)]
 
@@ -96,3 +133,11 @@ class Registry:
     @property
     def models(self) -> list[str]:
         return sorted(self._models)
+
+    @property
+    def schemes(self) -> list[str]:
+        return sorted(self._schemes)
+
+    @property
+    def metrics(self) -> list[str]:
+        return sorted(self._metrics)

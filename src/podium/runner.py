@@ -8,6 +8,7 @@ published (renamed into place) only after its run has ended FINISHED in the stor
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -158,9 +159,13 @@ def run_competition(
             tracker.log_text(cfg.to_yaml(), "config.resolved.yaml")
             tracker.log_text("\n".join(explain_choices(plan)) + "\n", "choices.txt")
             tracker.log_text(plan.data.profile.to_frame().to_csv(index=False), "profile.csv")
-            folds_csv = Path(tmp) / "folds.csv"
-            plan.folds.to_csv(folds_csv)
-            tracker.log_artifact(folds_csv)
+            if plan.relation is not None:  # how test relates to train, and the cv it implies
+                relation = {**plan.relation.to_dict(), "cv": plan.cv_note}
+                tracker.log_text(json.dumps(relation, indent=2) + "\n", "relation.json")
+            for r, folds in enumerate(plan.repeats):  # repeated CV: repeat r's folds too
+                folds_csv = Path(tmp) / ("folds.csv" if r == 0 else f"folds_repeat{r}.csv")
+                folds.to_csv(folds_csv)
+                tracker.log_artifact(folds_csv)
             for name, res in result.results.items():
                 _log_model(tracker, plan, res, start_time=model_started.get(name))
             write_submission(frame, draft)
@@ -177,12 +182,21 @@ def _tags(plan: Plan, root: Path) -> dict[str, str]:
         "podium.pipeline": cfg.pipeline_name,
         "podium.git_commit": git_commit(root),
         "podium.data_fingerprint": plan.data.fingerprint,
-        "podium.fold_fingerprint": plan.folds.fingerprint,
+        "podium.fold_fingerprint": plan.fold_fingerprint,
         "podium.metric": plan.metric.name,
         "podium.models": ",".join(plan.models),
         "podium.seed": str(cfg.competition.seed),
         "podium.config_fingerprint": _config_fingerprint(cfg),
+        **_repeat_tags(plan),
     }
+
+
+def _repeat_tags(plan: Plan) -> dict[str, str]:
+    """Repeated CV: how many fold assignments and each one's fingerprint."""
+    if len(plan.repeats) == 1:
+        return {}
+    prints = ",".join(f.fingerprint for f in plan.repeats)
+    return {"podium.cv_repeats": str(len(plan.repeats)), "podium.fold_fingerprints": prints}
 
 
 def _config_fingerprint(cfg: Any) -> str:
@@ -223,10 +237,13 @@ def _log_model(
             {"model": spec.model_dump(mode="json"), "test_predictions": res.test_strategy}
         )
         for f in res.folds:
-            tracker.log_metrics({"fold_score": f.score, "fit_seconds": f.fit_seconds}, step=f.fold)
+            step = f.repeat * plan.folds.n_splits + f.fold  # repeated CV: repeats in order
+            tracker.log_metrics({"fold_score": f.score, "fit_seconds": f.fit_seconds}, step=step)
             if f.best_iteration is not None:
-                tracker.log_metrics({"best_iteration": float(f.best_iteration)}, step=f.fold)
+                tracker.log_metrics({"best_iteration": float(f.best_iteration)}, step=step)
         tracker.log_metrics({"cv_mean": res.cv_mean, "cv_std": res.cv_std, "seconds": res.seconds})
+        if res.cv_std_repeats is not None:
+            tracker.log_metrics({"cv_std_repeats": res.cv_std_repeats})
         if res.refit_iterations is not None:
             tracker.log_metrics({"refit_iterations": float(res.refit_iterations)})
         tracker.log_frame(_pred_frame(res.oof, "oof"), "oof.parquet")
@@ -252,8 +269,12 @@ def _log_result(
     for k, s in enumerate(result.fold_scores):
         tracker.log_metrics({"fold_score": s}, step=k)
     metrics = {"cv_mean": result.cv_mean, "cv_std": result.cv_std}
+    if result.cv_std_repeats is not None:
+        metrics["cv_std_repeats"] = result.cv_std_repeats
     for name, r in result.results.items():
         metrics[f"{name}.cv_mean"] = r.cv_mean
+        if r.cv_std_repeats is not None:
+            metrics[f"{name}.cv_std_repeats"] = r.cv_std_repeats
     if result.naive_score is not None:
         metrics["cv_naive_in_sample"] = result.naive_score
     for name, w in (result.weights or {}).items():
@@ -262,6 +283,8 @@ def _log_result(
     oof = _pred_frame(result.oof, "oof")
     oof.insert(0, "fold", plan.folds.fold)
     oof.insert(0, "target", plan.y)
+    for r, folds in enumerate(plan.extra_folds, start=1):  # repeated CV: the other repeats
+        oof.insert(1 + r, f"fold_repeat{r}", folds.fold)
     for name, r in result.results.items():
         oof = pd.concat([oof, _pred_frame(r.oof, name)], axis=1)
     tracker.log_frame(oof, "oof.parquet")

@@ -32,7 +32,9 @@ INPUTS: dict[str, dict[str, Any]] = {
     "stratified_group_kfold": {"y": Y_CLASS, "groups": GROUPS},
     "time": {"time": TIME, "gap": 1},
     "fold_column": {"fold_column": FOLD_COL},
+    "period_tail": {"time": TIME, "period": "week"},
 }
+MASKED = ("time", "period_tail")  # schemes whose folds carry a train mask
 
 
 def make(scheme: str, **extra: Any) -> Folds:
@@ -52,7 +54,7 @@ def test_every_scheme_builds(scheme: str) -> None:
     assert folds.n_splits == 3
     assert folds.fold.dtype == np.int64
     assert set(np.unique(folds.fold)) <= {-1, 0, 1, 2}
-    assert (folds.train_mask is not None) == (scheme == "time")
+    assert (folds.train_mask is not None) == (scheme in MASKED)
     with pytest.raises(ValueError):
         folds.fold[0] = 1  # read-only
 
@@ -64,7 +66,7 @@ def test_every_row_validated_once_and_never_trained_on_in_its_fold(scheme: str) 
     expected = np.flatnonzero(folds.fold >= 0)
     assert len(valid) == len(np.unique(valid))
     np.testing.assert_array_equal(np.sort(valid), expected)
-    if scheme not in ("time", "fold_column"):
+    if scheme not in ("time", "fold_column", "period_tail"):
         assert len(expected) == N
     for k, (train, val) in enumerate(folds.split()):
         assert train.dtype == np.int64 and val.dtype == np.int64
@@ -200,7 +202,7 @@ def test_csv_round_trip_keeps_fingerprint(scheme: str, tmp_path: Any) -> None:
         np.testing.assert_array_equal(t1, t2)
         np.testing.assert_array_equal(v1, v2)
     inferred = Folds.from_csv(path)
-    assert inferred.scheme == ("time" if scheme == "time" else "fold_column")
+    assert inferred.scheme == ("time" if scheme in MASKED else "fold_column")
 
 
 def test_from_frame_accepts_shuffled_rows() -> None:

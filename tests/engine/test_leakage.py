@@ -31,11 +31,12 @@ def _fast(path: Path) -> list[str]:
     return out
 
 
-def _flip_fold_targets(plan, k: int):
-    """A copy of the plan whose targets on validation fold k are changed."""
+def _flip_fold_targets(plan, k: int, repeat: int = 0):
+    """A copy of the plan whose targets on validation fold k (of repeat ``repeat``) are
+    changed; the folds stay as they were."""
     import dataclasses
 
-    va = plan.folds.valid_index(k)
+    va = plan.repeats[repeat].valid_index(k)
     y = plan.y.copy()
     if plan.cfg.competition.task == "regression":
         y[va] = y[va] * 3.0 + 7.0
@@ -64,3 +65,45 @@ def test_fold_predictions_ignore_own_targets(make_competition, pipeline, task) -
         )
     other = plan.folds.valid_index(0)
     assert not np.array_equal(base.oof[other], changed.oof[other]), "the change had no effect"
+
+
+TE_PIPELINE = {
+    "stages": [{"name": "numeric", "use": "to_numeric"}],
+    "models": {
+        "lgb": {
+            "use": "lightgbm",
+            "params": {"n_estimators": 40, "learning_rate": 0.1, "num_leaves": 7},
+            "stages": [
+                {"name": "te", "use": "target_encoder", "params": {"columns": ["color"]}},
+                {"name": "cats", "use": "categorical", "params": {"encoding": "native"}},
+            ],
+            "early_stopping": {"rounds": 10, "holdout": 0.2},
+        },
+        "linear": {
+            "use": "logistic_regression",
+            "stages": [
+                {"name": "te", "use": "target_encoder", "params": {"columns": ["color"]}},
+                {"name": "impute", "use": "impute"},
+                {"name": "cats", "use": "categorical", "params": {"encoding": "onehot"}},
+            ],
+        },
+    },
+}
+
+
+def test_each_repeats_fold_predictions_ignore_own_targets(make_competition) -> None:
+    """Repeated CV: in repeat 1 (repeat 0 is the plain CV above), a fold's OOF predictions
+    ignore that fold's targets (cross-fitted stages and early stopping included); the
+    averaged OOF does not, as repeat 0's models trained on those rows."""
+    comp = make_competition(n_train=200, n_test=40, pipeline=TE_PIPELINE)
+    plan = plan_run(comp, root=comp.parent.parent, pipeline="custom", overrides=["cv.repeats=2"])
+    base = run_models(plan)
+    k, r = 1, 1
+    folds = plan.repeats[r]
+    va, other = folds.valid_index(k), folds.valid_index(0)
+    changed = run_models(_flip_fold_targets(plan, k, repeat=r))
+    for name, res in base.results.items():
+        mine, theirs = res.repeats[r], changed.results[name].repeats[r]
+        np.testing.assert_array_equal(mine.oof[va], theirs.oof[va], err_msg=f"{name} leaks")
+        assert not np.array_equal(mine.oof[other], theirs.oof[other]), "no effect"
+        assert not np.array_equal(res.oof[va], changed.results[name].oof[va])

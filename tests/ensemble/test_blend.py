@@ -124,3 +124,23 @@ def test_regression_blend_beats_members_on_complementary_errors() -> None:
     res = blend({"a": a, "b": b}, {"a": a[:5], "b": b[:5]}, y, folds, RMSE, method="weights")
     assert res.cv_mean < min(RMSE(y, a), RMSE(y, b))
     assert res.weights["a"] == pytest.approx(0.5, abs=0.15)
+
+
+def test_blend_with_repeats_is_nested_on_each_repeats_folds() -> None:
+    """Repeated CV: one blend fit on the (averaged) OOF, nested on every repeat's folds;
+    one repeat given as a tuple is the plain blend."""
+    y, P, T, folds = _data()
+    other = build_folds("stratified_kfold", n_rows=len(y), n_splits=5, seed=99, y=y)
+    oofs = {f"m{j}": P[:, j] for j in range(P.shape[1])}
+    tests = {f"m{j}": T[:, j] for j in range(T.shape[1])}
+    plain = blend(oofs, tests, y, folds, AUC, method="hill")
+    same = blend(oofs, tests, y, (folds,), AUC, method="hill")
+    np.testing.assert_array_equal(plain.oof, same.oof)
+    assert plain.fold_scores == same.fold_scores and same.cv_std_repeats is None
+    two = blend(oofs, tests, y, (folds, other), AUC, method="hill")
+    again = blend(oofs, tests, y, other, AUC, method="hill")
+    assert two.fold_scores == plain.fold_scores + again.fold_scores
+    assert two.cv_mean == pytest.approx(np.mean(two.fold_scores))
+    assert two.cv_std_repeats == pytest.approx(np.std([plain.cv_mean, again.cv_mean]))
+    np.testing.assert_allclose(two.oof, (plain.oof + again.oof) / 2)
+    np.testing.assert_array_equal(two.test, plain.test)  # the full fit does not use folds

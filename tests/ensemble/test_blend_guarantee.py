@@ -129,3 +129,28 @@ def test_weights_start_at_the_best_corner_for_a_flat_metric() -> None:
     b = make_blender("weights").fit(P, y, auc)
     assert auc(y, b.predict(P)) >= auc(y, great)
     assert b.weights_[1] > 0.8
+
+
+@settings(max_examples=20, deadline=None)
+@given(metric_name=st.sampled_from(["roc_auc", "logloss"]), **_common)
+def test_in_sample_blend_is_never_below_the_best_members_cv(seed, n, m, kind, metric_name) -> None:
+    """With folds, a model's CV is the mean of its per-fold scores: the blend's reported
+    in-sample figure is on that scale and is never worse than the best member's CV (a
+    pooled fit could be: the pooled optimum need not beat the best per-fold mean)."""
+    from podium.cv import Folds
+    from podium.ensemble.combine import blend
+
+    y, P = _case(seed, max(n, 60), m, kind, "binary")
+    rng = np.random.default_rng(seed)
+    fold = rng.permutation(np.arange(len(y)) % 3)
+    for k in range(3):  # both classes in every fold, or ROC-AUC is undefined there
+        rows = np.flatnonzero(fold == k)
+        y[rows[:2]] = [0, 1]
+    folds = Folds(fold=fold, n_splits=3, scheme="kfold")
+    metric = get_metric(metric_name)
+    names = [f"m{j}" for j in range(P.shape[1])]
+    oofs = {name: P[:, j] for j, name in enumerate(names)}
+    cvs = [np.mean([metric(y[fold == k], P[fold == k, j]) for k in range(3)]) for j in range(m)]
+    best = max(cvs) if metric.greater_is_better else min(cvs)
+    res = blend(oofs, oofs, y, folds, metric, method="weights")
+    assert not metric.better(best, res.naive_score), (res.naive_score, best, res.weights)

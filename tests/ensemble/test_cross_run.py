@@ -69,3 +69,37 @@ def test_blend_needs_two_runs_and_known_method(two_runs) -> None:
     assert res.exit_code == 2 and "at least 2 runs" in res.output
     res = runner.invoke(app, ["blend", "toy", "--runs", "top:2", "--method", "hil"])
     assert res.exit_code == 2 and "did you mean 'hill'" in res.output
+
+
+def test_blend_of_repeated_runs_nests_on_every_repeat(make_competition, monkeypatch) -> None:
+    """Runs with cv.repeats log each repeat's folds with their OOF: a blend of them is
+    nested on every repeat; a stack (averaged OOF) is refused."""
+    from mlflow import MlflowClient
+
+    from podium.tracking.mlflow_tracker import preload
+
+    preload()
+
+    comp = make_competition()
+    monkeypatch.chdir(comp.parent.parent)
+    ids = []
+    for leaves in (3, 15):
+        args = [
+            "run",
+            "toy",
+            "--set",
+            "cv.repeats=2",
+            "--set",
+            f"models.lgb.params.num_leaves={leaves}",
+        ]
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+        ids.append(_run_id(res.output))
+    res = runner.invoke(app, ["blend", "toy", "--runs", ",".join(ids), "--method", "weights"])
+    assert res.exit_code == 0, res.output
+    client = MlflowClient(tracking_uri=f"sqlite:///{comp.parent.parent}/mlruns/mlflow.db")
+    blend_id = _run_id(res.output.splitlines()[-2])
+    history = client.get_metric_history(blend_id, "fold_score")
+    assert sorted(m.step for m in history) == list(range(8))  # 4 folds x 2 repeats
+    res = runner.invoke(app, ["blend", "toy", "--runs", ",".join(ids), "--method", "stack"])
+    assert res.exit_code == 2 and "cv.repeats: 2" in res.output, res.output

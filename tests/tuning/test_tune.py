@@ -149,3 +149,25 @@ def _fp(root):
     from podium.runner import plan_run
 
     return plan_run("toy", root=root).folds.fingerprint
+
+
+def test_trials_score_every_repeat_of_a_repeated_cv(project, null_tracker):
+    """cv.repeats: a trial is scored on all repeats' folds (the run's CV of the same
+    params), reports once per fold of every repeat, and the study is keyed by the
+    fingerprint of all repeats, so a one-repeat study is not reused."""
+    from podium.runner import run_competition
+
+    root = project()
+    one = tune("toy", root=root, n_trials=1, tracker=null_tracker)
+    res = tune("toy", root=root, n_trials=2, overrides=["cv.repeats=2"], tracker=null_tracker)
+    plan = res.setup.plan
+    assert len(plan.repeats) == 2 and res.study != one.study
+    assert res.study.endswith(plan.fold_fingerprint)
+    trial = _study(root, res).trials[0]
+    assert len(trial.intermediate_values) == 8  # 4 folds x 2 repeats
+    assert len(trial.user_attrs["fold_scores"]) == 8
+    sets = [f"{k}={v}" for k, v in trial.user_attrs["overrides"].items()]
+    out = run_competition(
+        "toy", root=root, overrides=["cv.repeats=2", *sets], tracker=null_tracker()
+    )
+    assert out.result.cv_mean == pytest.approx(trial.value, abs=1e-12)

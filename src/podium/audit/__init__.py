@@ -20,7 +20,9 @@ from podium.audit.adversarial import AdversarialResult, adversarial_folds, adver
 from podium.audit.duplicates import DuplicatesResult, duplicates_and_ids
 from podium.audit.holdout import HoldoutResult, cv_vs_holdout
 from podium.audit.permutation import PermutationResult, permuted_target_cv
-from podium.engine import Plan
+from podium.audit.ranking import RankingResult, ranking_check
+from podium.engine import ExperimentResult, Plan, run_models
+from podium.ensemble.apply import apply_ensemble
 from podium.session import plan_run
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "DuplicatesResult",
     "HoldoutResult",
     "PermutationResult",
+    "RankingResult",
 ]
 
 SEVERITIES = ("leak", "warning", "info")
@@ -67,6 +70,9 @@ class AuditResult:
     holdout: HoldoutResult
     findings: tuple[Finding, ...]
     timings: dict[str, float] = field(default_factory=dict)
+    ranking: RankingResult = field(
+        default_factory=lambda: RankingResult(applicable=False, reason="not run")
+    )
 
     @property
     def leak_found(self) -> bool:
@@ -116,7 +122,15 @@ def audit_plan(plan: Plan, *, on_step: Callable[[str], None] | None = None) -> A
         "duplicates", lambda: duplicates_and_ids(adv.train, plan.y, adv.test, task=comp.task)
     )
     perm = timed("permutation", lambda: permuted_target_cv(plan))
-    hold = timed("holdout", lambda: cv_vs_holdout(plan))
+    memo: dict[str, ExperimentResult] = {}
+
+    def shipped() -> ExperimentResult:  # the shipped CV, run once for both checks below
+        if "run" not in memo:
+            memo["run"] = apply_ensemble(plan, run_models(plan))
+        return memo["run"]
+
+    hold = timed("holdout", lambda: cv_vs_holdout(plan, shipped=shipped))
+    rank = timed("ranking", lambda: ranking_check(plan, shipped=shipped))
     return AuditResult(
         competition=comp.name,
         pipeline=plan.cfg.pipeline_name,
@@ -128,13 +142,18 @@ def audit_plan(plan: Plan, *, on_step: Callable[[str], None] | None = None) -> A
         adversarial=adv,
         duplicates=dup,
         holdout=hold,
-        findings=_findings(perm, adv, dup, hold),
+        findings=_findings(perm, adv, dup, hold, rank),
         timings=timings,
+        ranking=rank,
     )
 
 
 def _findings(
-    perm: PermutationResult, adv: AdversarialResult, dup: DuplicatesResult, hold: HoldoutResult
+    perm: PermutationResult,
+    adv: AdversarialResult,
+    dup: DuplicatesResult,
+    hold: HoldoutResult,
+    rank: RankingResult,
 ) -> tuple[Finding, ...]:
     out = [Finding("permutation", "info" if perm.passed else "leak", perm.message)]
     out.append(Finding("adversarial", "info" if adv.level == "none" else "warning", adv.message))
@@ -142,4 +161,5 @@ def _findings(
     out += [Finding("duplicates", "warning", m) for m in dup.warnings]
     out += [Finding("duplicates", "info", m) for m in dup.info]
     out.append(Finding("holdout", "info" if hold.agree else "warning", hold.message))
+    out.append(Finding("ranking", "info" if rank.agree else "warning", rank.message))
     return tuple(sorted(out, key=lambda f: SEVERITIES.index(f.severity)))

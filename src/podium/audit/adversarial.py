@@ -18,7 +18,13 @@ from sklearn.model_selection import StratifiedKFold
 
 from podium.audit._stats import auc_tolerance, simple_features
 
-__all__ = ["AdversarialResult", "adversarial_validation", "adversarial_folds", "SHIFT_AUC"]
+__all__ = [
+    "AdversarialResult",
+    "adversarial_validation",
+    "adversarial_folds",
+    "date_parts",
+    "SHIFT_AUC",
+]
 
 SHIFT_AUC = 0.6
 """Adversarial ROC-AUC above which train and test are reported as distinguishable."""
@@ -128,3 +134,22 @@ def adversarial_folds(train_proba: np.ndarray, *, n_splits: int = 5) -> pd.DataF
     fold = np.empty(len(p), dtype=np.int64)
     fold[order] = np.arange(len(p)) * n_splits // len(p)
     return pd.DataFrame({"row": np.arange(len(p)), "adversarial_p": p, "fold": fold})
+
+
+DATE_PARTS = ("year", "month", "day", "day_of_week", "hour")
+
+
+def date_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each datetime column as epoch seconds plus its calendar parts
+    (``<col>__month``, ``__day``, ``__day_of_week``, ``__hour``, ...), so the adversarial
+    classifier can say whether train and test differ by date, by day of month or by hour."""
+    out = frame.copy()
+    for col in frame.columns:
+        s = frame[col]
+        if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+            continue
+        ns = s.to_numpy(dtype="datetime64[ns]").astype("int64").astype("float64")
+        out[col] = np.where(s.isna().to_numpy(), np.nan, ns / 1e9)
+        for part in DATE_PARTS:
+            out[f"{col}__{part}"] = getattr(s.dt, part).astype("float64")
+    return out

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from podium.cv import Folds
-from podium.engine import Plan, run_models
+from podium.engine import ExperimentResult, Plan, run_models
 from podium.ensemble.apply import apply_ensemble
 
 __all__ = ["HoldoutResult", "cv_vs_holdout", "HOLDOUT_SHARE", "N_STD"]
@@ -82,8 +83,12 @@ def _group_folds(g: np.ndarray, seed: int) -> Folds:
     return Folds(fold=fold, n_splits=2, scheme="group_kfold")
 
 
-def cv_vs_holdout(plan: Plan) -> HoldoutResult:
-    """Run the shipped CV and the mimicking holdout; compare (fold 0 is the holdout)."""
+def cv_vs_holdout(
+    plan: Plan, *, shipped: Callable[[], ExperimentResult] | None = None
+) -> HoldoutResult:
+    """Run the shipped CV and the mimicking holdout; compare (fold 0 is the holdout).
+
+    ``shipped`` gives the shipped run's result when the caller already has it."""
     cv = plan.cfg.competition.cv
     if cv.time is None and cv.groups is None:
         return HoldoutResult(applicable=False, reason="the cv names no time or groups column")
@@ -95,15 +100,15 @@ def cv_vs_holdout(plan: Plan) -> HoldoutResult:
         if np.unique(groups).size < 5:
             return HoldoutResult(applicable=False, reason="fewer than 5 groups")
         kind, folds = "unseen-groups", _group_folds(groups, plan.cfg.competition.seed)
-    shipped = apply_ensemble(plan, run_models(plan))
-    mimic = dataclasses.replace(plan, folds=folds)
+    shipped_result = shipped() if shipped is not None else apply_ensemble(plan, run_models(plan))
+    mimic = dataclasses.replace(plan, folds=folds, extra_folds=())  # one holdout, no repeats
     held = apply_ensemble(mimic, run_models(mimic))
     return HoldoutResult(
         applicable=True,
         kind=kind,
         metric=plan.metric.name,
-        cv_mean=float(shipped.cv_mean),
-        cv_std=float(shipped.cv_std),
+        cv_mean=float(shipped_result.cv_mean),
+        cv_std=float(shipped_result.cv_std),
         holdout=float(held.fold_scores[0]),
         n_holdout=int((folds.fold == 0).sum()),
         seconds=time.perf_counter() - started,

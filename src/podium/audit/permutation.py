@@ -211,32 +211,10 @@ def chance_score(
 ) -> tuple[float, np.ndarray]:
     """The metric of an informationless prediction and that prediction (validated rows).
 
-    Classification: the training folds' class frequencies (ROC-AUC 0.5; accuracy of the
-    majority class; log loss of the priors). Regression: each fold's training mean (the
-    geometric-style mean ``expm1(mean(log1p y))`` for rmsle, the median for mae).
+    The prediction is the metric's own :attr:`~podium.metrics.Metric.chance` rule (by
+    default the training folds' class frequencies or target mean; ROC-AUC 0.5, the
+    majority class for binary accuracy and F1, the median for MAE, the log-mean for RMSLE).
     """
     rows = np.flatnonzero(fold >= 0)
-    if task == "binary" and metric.name == "roc_auc":
-        return 0.5, np.full(len(rows), 0.5)
-    n_classes = int(y.max()) + 1 if task != "regression" else 0
-    pred = np.zeros((len(fold), n_classes)) if task == "multiclass" else np.zeros(len(fold))
-    for k in np.unique(fold[rows]):
-        tr, va = fold != k, fold == k
-        if task == "regression":
-            pred[va] = _center(metric.name, y[tr])
-        else:
-            freq = np.bincount(y[tr].astype(int), minlength=n_classes) / tr.sum()
-            pred[va] = freq if task == "multiclass" else freq[1]
-    if task == "binary" and metric.name in ("accuracy", "f1"):
-        majority = float(np.mean(y) >= 0.5)
-        pred = np.full(len(fold), majority)
-    pred = pred[rows]
+    pred = np.asarray(metric.chance(y, fold, task))[rows]
     return metric(y[rows], pred), pred
-
-
-def _center(name: str, y: np.ndarray) -> float:
-    if name == "rmsle":
-        return float(np.expm1(np.mean(np.log1p(y))))
-    if name == "mae":
-        return float(np.median(y))
-    return float(np.mean(y))

@@ -115,10 +115,30 @@ mark of a target encoding fit on all training rows.</p>
 <h2 id="holdout">CV versus holdout</h2>
 <p>{html.escape(h.message)}</p>
 <p>Disagreement: the holdout more than {N_STD:g} fold standard deviations from the CV mean.</p>
+<h2 id="ranking">CV ranking versus the test-mimicking CV</h2>
+<p>{html.escape(res.ranking.message)}</p>
+{_ranking_table(res)}
 <h2 id="timings">Timings</h2>
 <table>{_rows([(k, f"{v:.1f} s") for k, v in res.timings.items()])}</table>
 </body></html>
 """
+
+
+def _ranking_table(res: AuditResult) -> str:
+    r = res.ranking
+    if not r.applicable:
+        return ""
+    head = (
+        f"<tr><th>model</th><th>shipped {html.escape(r.shipped_scheme)}</th>"
+        f"<th>mimic {html.escape(r.mimic_scheme)}</th><th>gap</th><th>beyond noise</th></tr>"
+    )
+    body = "".join(
+        f"<tr><td>{html.escape(x.name)}</td><td>{x.shipped:.5f} ± {x.shipped_std:.5f}</td>"
+        f"<td>{x.mimic:.5f} ± {x.mimic_std:.5f}</td><td>{x.gap:+.5f}</td>"
+        f"<td>{'yes' if x.beyond_noise else 'no'}</td></tr>"
+        for x in r.rows
+    )
+    return f"<p>{html.escape(r.why)}</p><table>{head}{body}</table>"
 
 
 def summary_dict(res: AuditResult) -> dict[str, Any]:
@@ -138,6 +158,12 @@ def summary_dict(res: AuditResult) -> dict[str, Any]:
                        "target_stats": [c.column for c in d.target_stats]},
         "holdout": {"applicable": h.applicable, "cv_mean": h.cv_mean, "cv_std": h.cv_std,
                     "holdout": h.holdout, "agree": h.agree},
+        "ranking": {"applicable": res.ranking.applicable, "agree": res.ranking.agree,
+                    "tau": res.ranking.tau, "shipped": res.ranking.shipped_scheme,
+                    "mimic": res.ranking.mimic_scheme, "fix": res.ranking.fix,
+                    "models": [{"name": x.name, "shipped": x.shipped, "mimic": x.mimic,
+                                "gap": x.gap, "beyond_noise": x.beyond_noise}
+                               for x in res.ranking.rows]},
         "findings": [f.__dict__ for f in res.findings],
         "timings": res.timings,
     }  # fmt: skip
@@ -180,6 +206,8 @@ def log_audit(tracker: Tracker, res: AuditResult, page: str, figures: dict[str, 
     }
     if res.holdout.applicable:
         metrics["audit.holdout"] = res.holdout.holdout
+    if res.ranking.applicable:
+        metrics["audit.ranking_tau"] = res.ranking.tau
     with tracker.run(run_name, tags=tags) as run_id, tempfile.TemporaryDirectory() as tmp:
         tracker.log_metrics({k: float(v) for k, v in metrics.items() if v == v})
         tracker.log_text(page, "audit.html")

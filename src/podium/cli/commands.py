@@ -75,10 +75,15 @@ def run(
     res = outcome.result
     metric = outcome.plan.metric.name
     naive = "" if res.naive_score is None else f"; in-sample {res.naive_score:.5f}"
+    if res.cv_std_repeats is not None:
+        n = len(outcome.plan.repeats)
+        naive += f"; std over {n} repeats {res.cv_std_repeats:.5f}"
     out.print(
         f"CV {metric} = {res.cv_mean:.5f} ± {res.cv_std:.5f} ({res.chosen}{naive}); "
         f"run {outcome.run_name} ({outcome.run_id})"
     )
+    if outcome.plan.cfg.competition.cv.chosen:
+        out.print(outcome.plan.cfg.competition.cv.chosen, markup=False, highlight=False)
     out.print(f"submission: {outcome.submission}")
 
 
@@ -117,7 +122,14 @@ def validate(
     )
     out.print(f"columns: {d.profile.summary()} (podium profile shows each)")
     print_notices(d.notices, out)
+    if plan.relation is not None:
+        for line in plan.relation.lines():
+            out.print(line, markup=False, highlight=False)
+    out.print(plan.cv_note, markup=False, highlight=False)
     out.print(f"folds: {folds.scheme}, {folds.n_splits} splits, fingerprint {folds.fingerprint}")
+    if len(plan.repeats) > 1:
+        prints = ", ".join(f.fingerprint for f in plan.repeats)
+        out.print(f"repeated cv: {len(plan.repeats)} fold assignments (fingerprints {prints})")
     out.print(plan.target_note)
     out.print(f"stages: {checked} chain(s) fit on a sample of fold 1's training rows, ok")
 
@@ -135,7 +147,7 @@ data:
   target: target
 task: binary          # binary | multiclass | regression
 metric: roc_auc       # roc_auc logloss accuracy f1 | rmse rmsle mae
-cv: {{scheme: stratified_kfold, n_splits: 5, shuffle: true}}
+cv: {{scheme: auto, n_splits: 5}}   # auto: the scheme that mimics how test relates to train
 seed: 42
 pipeline: baseline
 overrides: {{}}

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from podium.cli.app import app, fail, out, print_notices, project_root
 from podium.cli.options import CompetitionArg, DataDirOpt
 from podium.exceptions import PodiumError
 
 
 @app.command()
-def profile(competition: CompetitionArg, data_dir: DataDirOpt = None) -> None:
-    """Show each column's kind, dtype, distinct values, share unseen in test and the reason."""
+def profile(
+    competition: CompetitionArg,
+    data_dir: DataDirOpt = None,
+    separation: Annotated[
+        bool,
+        typer.Option(
+            "--separation/--no-separation",
+            help="Adversarial validation: which columns (and date parts) separate train "
+            "from test.",
+        ),
+    ] = True,
+) -> None:
+    """Show each column's kind, dtype, distinct values, share unseen in test and the reason;
+    then how test relates to train (later, period tail, unseen groups) and what separates
+    them."""
     from podium.config import load_config
+    from podium.cv import choose_cv
     from podium.data import load_data, resolve_data_dir
+    from podium.data.relation import measure_relation
 
     try:
         cfg = load_config(competition, root=project_root())
@@ -24,3 +43,15 @@ def profile(competition: CompetitionArg, data_dir: DataDirOpt = None) -> None:
     )
     out.print(f"kinds: {data.profile.summary()}")
     print_notices(data.notices, out)
+    relation = measure_relation(data, comp.cv)
+    for line in relation.lines():
+        out.print(line, markup=False, highlight=False)
+    auto = choose_cv(relation, comp.cv, comp.task).chosen or ""
+    out.print(auto if comp.cv.scheme == "auto" else f"cv: {comp.cv.scheme} ({auto})", markup=False)
+    if separation:
+        from podium.audit.adversarial import adversarial_validation, date_parts
+
+        adv = adversarial_validation(
+            date_parts(data.train), date_parts(data.test), seed=comp.seed
+        )
+        out.print(adv.message, markup=False, highlight=False)

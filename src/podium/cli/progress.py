@@ -22,6 +22,7 @@ class FoldReporter:
         self.progress: Progress | None = None
         self.task: Any = None
         self.metric = "score"
+        self.n_repeats = 1
 
     def __enter__(self) -> FoldReporter:
         if self.console.is_terminal:
@@ -47,10 +48,12 @@ class FoldReporter:
         print_notices(plan.data.notices, self.console)
         for line in explain_choices(plan):
             self.console.print(f"column {line}", markup=False, highlight=False)
-        n = plan.folds.n_splits * len(plan.models)
+        self.n_repeats = len(plan.repeats)
+        n = plan.folds.n_splits * len(plan.models) * self.n_repeats
+        reps = f" x {self.n_repeats} repeats" if self.n_repeats > 1 else ""
         self.console.print(
-            f"run {run_name}: {len(plan.models)} model(s) x {plan.folds.n_splits} folds "
-            f"({plan.folds.scheme}, folds {plan.folds.fingerprint})"
+            f"run {run_name}: {len(plan.models)} model(s) x {plan.folds.n_splits} folds{reps} "
+            f"({plan.folds.scheme}, folds {plan.fold_fingerprint})"
         )
         if getattr(plan, "target_note", ""):
             self.console.print(plan.target_note)
@@ -59,8 +62,9 @@ class FoldReporter:
 
     def fold(self, name: str, fr: Any, n_folds: int) -> None:
         it = f" best_iter={fr.best_iteration}" if fr.best_iteration is not None else ""
+        rep = f" repeat {fr.repeat + 1}/{self.n_repeats}" if self.n_repeats > 1 else ""
         self.console.print(
-            f"{name} fold {fr.fold + 1}/{n_folds} {self.metric}={fr.score:.5f}{it} "
+            f"{name}{rep} fold {fr.fold + 1}/{n_folds} {self.metric}={fr.score:.5f}{it} "
             f"{fr.fit_seconds + fr.predict_seconds:.1f}s"
         )
         if self.progress is not None:
@@ -69,8 +73,14 @@ class FoldReporter:
     def model(self, res: Any) -> None:
         self.console.print(
             f"{res.name}: CV {res.metric}={res.cv_mean:.5f}±{res.cv_std:.5f} {res.seconds:.1f}s"
-            f"{_cache_note(res)}"
+            f"{_repeats_note(res)}{_cache_note(res)}"
         )
+
+
+def _repeats_note(res: Any) -> str:
+    """``; std over 3 repeats 0.00123`` with repeated CV."""
+    std = getattr(res, "cv_std_repeats", None)
+    return "" if std is None else f"; std over {len(res.repeats)} repeats {std:.5f}"
 
 
 def _cache_note(res: Any) -> str:

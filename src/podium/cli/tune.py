@@ -48,7 +48,7 @@ class _TrialPrinter:
         print_notices(setup.plan.data.notices)
         err.print(
             f"study {study.study_name} ({redact(url)}): {counts.done} trials done; "
-            f"tuning {setup.model} ({use}) on folds {setup.plan.folds.fingerprint}; "
+            f"tuning {setup.model} ({use}) on folds {setup.plan.fold_fingerprint}; "
             f"space: {len(setup.space)} params ({setup.space.origin})"
         )
 

@@ -12,6 +12,7 @@ from podium.config.loader import (
 from podium.config.schema import (
     COLUMN_KINDS,
     CV_SCHEMES,
+    PERIODS,
     SETTABLE_KINDS,
     TASKS,
     CompetitionConfig,
@@ -30,6 +31,7 @@ __all__ = [
     "COLUMN_KINDS",
     "COMPETITION_FILE",
     "CV_SCHEMES",
+    "PERIODS",
     "SETTABLE_KINDS",
     "TASKS",
     "CVSpec",

@@ -217,7 +217,8 @@ def _find_pipeline(name: str, comp_dir: Path, root: Path) -> Path:
 
 def _validate(model: type[BaseModel], data: dict[str, Any], label: Any) -> Any:
     try:
-        return model.model_validate(data)
+        # A config that names a plug-in may use the plug-in's cv schemes and metrics.
+        return model.model_validate(data, context={"plugins": bool(data.get("plugins"))})
     except ValidationError as exc:
         raise ConfigError(_format_error(exc, data, label)) from None
 

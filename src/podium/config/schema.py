@@ -11,7 +11,14 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from podium.exceptions import did_you_mean
 from podium.metrics import METRICS
@@ -29,6 +36,7 @@ __all__ = [
     "TrackingSpec",
     "COLUMN_KINDS",
     "CV_SCHEMES",
+    "PERIODS",
     "SETTABLE_KINDS",
     "TASKS",
 ]
@@ -42,7 +50,17 @@ CV_SCHEMES = (
     "stratified_group_kfold",
     "time",
     "fold_column",
+    "period_tail",
 )
+"""The built-in schemes (``auto`` is not one: it resolves to one of them)."""
+PERIODS = ("month", "week", "day")
+"""What ``cv.period`` may name (``period_tail``)."""
+
+
+def _plugins_may_add(info: ValidationInfo) -> bool:
+    """Whether the config names a plug-in, which may register schemes and metrics (then
+    unknown names are checked against the registry when the run is prepared)."""
+    return bool((info.context or {}).get("plugins"))
 
 COLUMN_KINDS = ("numeric", "categorical", "id", "datetime", "text", "constant", "train_only")
 """The kinds :func:`podium.data.profile_columns` gives a column."""
@@ -93,21 +111,57 @@ class DataSpec(_Strict):
 
 
 class CVSpec(_Strict):
-    """The validation scheme. One fold assignment per run is built from it."""
+    """The validation scheme. One fold assignment per run is built from it.
 
-    scheme: str = "stratified_kfold"
+    ``scheme: auto`` (the default when ``cv`` is left out) measures how test relates to
+    train (:mod:`podium.data.relation`) and picks the scheme that mimics it; the run's
+    resolved config then holds the chosen scheme with ``chosen`` saying why.
+    """
+
+    scheme: str = "auto"
     n_splits: int = 5
     shuffle: bool = True
     groups: str | None = None
     time: str | None = None
     gap: int = 0
     fold_column: str | None = None
+    period: str | None = None
+    """``period_tail``: ``month``, ``week`` or ``day``."""
+    tail: float | None = None
+    """``period_tail``: the share of each period's training rows (its latest times) that
+    is validated (default 0.3)."""
+    past_only: bool = False
+    """``period_tail``: a fold trains only on rows before the tails it validates."""
+    params: dict[str, Any] = Field(default_factory=dict)
+    """Parameters of a plug-in scheme."""
+    chosen: str | None = None
+    """Set by ``scheme: auto``: why this scheme was chosen (one line)."""
+    from_features: list[str] = Field(default_factory=list)
+    """Set by ``scheme: auto``: the time/groups columns it took from the features (they
+    stay features; columns named in cv otherwise are not features)."""
+    repeats: int = Field(1, ge=1)  # fold assignments, seeds seed, seed+1, ...: repeated CV
 
     @field_validator("scheme")
     @classmethod
-    def _known_scheme(cls, v: str) -> str:
-        if v not in CV_SCHEMES:
-            raise ValueError(f"unknown cv scheme {v!r}{did_you_mean(v, CV_SCHEMES)}")
+    def _known_scheme(cls, v: str, info: ValidationInfo) -> str:
+        known = (*CV_SCHEMES, "auto")
+        if v not in known and not _plugins_may_add(info):
+            raise ValueError(f"unknown cv scheme {v!r}{did_you_mean(v, known)}")
+        return v
+
+    @field_validator("period")
+    @classmethod
+    def _known_period(cls, v: str | None) -> str | None:
+        if v is not None and v not in PERIODS:
+            hint = did_you_mean(v, PERIODS) or f"; use one of {', '.join(PERIODS)}"
+            raise ValueError(f"unknown period {v!r}{hint}")
+        return v
+
+    @field_validator("tail")
+    @classmethod
+    def _tail(cls, v: float | None) -> float | None:
+        if v is not None and not 0.0 < v < 1.0:
+            raise ValueError(f"must be in (0, 1), got {v}")
         return v
 
     @field_validator("n_splits")
@@ -130,11 +184,14 @@ class CVSpec(_Strict):
             "group_kfold": "groups",
             "stratified_group_kfold": "groups",
             "time": "time",
+            "period_tail": "time",
             "fold_column": "fold_column",
         }
         key = needs.get(self.scheme)
         if key and getattr(self, key) is None:
             raise ValueError(f"scheme {self.scheme!r} needs cv.{key} (a column name)")
+        if self.scheme == "period_tail" and self.period is None:
+            raise ValueError(f"scheme 'period_tail' needs cv.period (one of {PERIODS})")
         return self
 
 
@@ -214,6 +271,8 @@ class CompetitionConfig(_Strict):
     task: Literal["binary", "multiclass", "regression"]
     metric: str
     cv: CVSpec = Field(default_factory=CVSpec)
+    """Left out: ``scheme: auto``. ``cv: auto`` (or any scheme name) is short for
+    ``cv: {scheme: <name>}``."""
     seed: int = 42
     pipeline: str = "auto"
     """The pipeline run when none is named: ``auto`` (built from the column profile)."""
@@ -251,15 +310,22 @@ class CompetitionConfig(_Strict):
             raise ValueError(f"must name a .py file (e.g. features.py), got {v!r}")
         return v
 
+    @field_validator("cv", mode="before")
+    @classmethod
+    def _cv_by_name(cls, v: Any) -> Any:
+        return {"scheme": v} if isinstance(v, str) else v
+
     @field_validator("metric")
     @classmethod
-    def _known_metric(cls, v: str) -> str:
-        if v not in METRICS:
+    def _known_metric(cls, v: str, info: ValidationInfo) -> str:
+        if v not in METRICS and not _plugins_may_add(info):
             raise ValueError(f"unknown metric {v!r}{did_you_mean(v, METRICS)}")
         return v
 
     @model_validator(mode="after")
     def _metric_fits_task(self) -> CompetitionConfig:
+        if self.metric not in METRICS:  # a plug-in's: checked against the registry
+            return self
         if self.task not in METRICS[self.metric].tasks:
             fits = sorted(n for n, m in METRICS.items() if self.task in m.tasks)
             raise ValueError(
@@ -365,7 +431,11 @@ class PipelineConfig(_Strict):
     the resolved choice in its config (see :mod:`podium.engine.targets`)."""
     stages: list[StageSpec] = Field(default_factory=list)
     models: dict[str, ModelSpec]
-    test_predictions: Literal["fold_mean", "refit"] = "fold_mean"
+    test_predictions: Literal["auto", "fold_mean", "refit"] = "auto"
+    """``fold_mean``: the test is predicted by every fold's model, averaged; ``refit``: by
+    one model fit on all rows (iterations scaled from the folds). ``auto``: refit when the
+    folds are time-ordered (``time``, ``period_tail``: fold models never see the rows
+    nearest the test), else fold_mean."""
     n_jobs: int | None = None
     """Threads per model; None: 1 below 50k rows, else every core."""
     n_workers: int | None = None

@@ -19,6 +19,7 @@ _INNER_SCHEME = {
     "stratified_group_kfold": "stratified_group_kfold",
     "time": "time",
     "fold_column": "kfold",
+    "period_tail": "kfold",
 }
 
 
@@ -58,7 +59,7 @@ class SplitContext:
 
     @property
     def inner_scheme(self) -> str:
-        return _INNER_SCHEME[self.scheme]
+        return _INNER_SCHEME.get(self.scheme, "kfold")  # a plug-in's scheme: kfold inside
 
     def inner_folds(self, n_rows: int, *, n_splits: int, seed: int, y: np.ndarray | None) -> Folds:
         """Inner folds on ``n_rows`` rows that follow the outer scheme."""

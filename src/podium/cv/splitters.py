@@ -16,6 +16,7 @@ from podium.cv.folds import (
     infer_n_splits,
     show,
 )
+from podium.cv.period_tail import period_tail_folds
 from podium.exceptions import ConfigError, DataError, did_you_mean
 
 __all__ = ["TASKS", "build_folds", "inner_folds"]
@@ -40,12 +41,15 @@ def build_folds(
     time: Any = None,
     gap: int = 0,
     fold_column: Any = None,
+    period: str | None = None,
+    tail: float | None = None,
+    past_only: bool = False,
 ) -> Folds:
     """Build the one fold assignment of a run.
 
     Args:
         scheme: ``kfold``, ``stratified_kfold``, ``group_kfold``,
-            ``stratified_group_kfold``, ``time`` or ``fold_column``.
+            ``stratified_group_kfold``, ``time``, ``period_tail`` or ``fold_column``.
         n_rows: Number of training rows.
         n_splits: Number of folds (ignored for ``fold_column``, where it is inferred).
         seed: Random state used when ``shuffle`` is true.
@@ -57,6 +61,8 @@ def build_folds(
         time: Time value per row (numbers, dates or sortable strings), required by ``time``.
         gap: Number of distinct time periods skipped between training and validation.
         fold_column: Integer fold id per row (-1 = never validated), for ``fold_column``.
+        period, tail, past_only: for ``period_tail`` (see
+            :func:`podium.cv.period_tail.period_tail_folds`).
 
     Returns:
         The folds; identical inputs give identical folds.
@@ -83,6 +89,15 @@ def build_folds(
         raise ConfigError(f"cv.n_splits={n_splits} is larger than the number of rows ({n_rows})")
     if scheme == "time":
         return _time_folds(time, n_rows, n_splits, gap)
+    if scheme == "period_tail":
+        if time is None:
+            raise ConfigError("cv.scheme 'period_tail' needs time values (cv.time), got none")
+        if period is None:
+            raise ConfigError("cv.scheme 'period_tail' needs cv.period (month, week or day)")
+        return period_tail_folds(
+            time, n_rows=n_rows, n_splits=n_splits, period=period, tail=tail,
+            past_only=past_only,
+        )  # fmt: skip
 
     labels = _strat_labels(y, task, n_rows, n_splits, scheme) if scheme in _STRATIFIED else None
     codes = _group_codes(groups, n_rows, n_splits, scheme) if scheme in _GROUPED else None
@@ -119,7 +134,8 @@ def inner_folds(
     """Build folds inside the training part of an outer fold, following the outer scheme.
 
     Grouped outside gives grouped inside (groups never split), time gives past-only time
-    folds, stratified gives stratified, ``kfold`` and ``fold_column`` give shuffled kfold.
+    folds, stratified gives stratified, ``kfold``, ``period_tail`` and ``fold_column`` give
+    shuffled kfold.
     ``y``, ``groups`` and ``time`` may be aligned with all outer rows (length
     ``outer.n_rows``, then indexed by ``train_idx``) or already restricted to ``train_idx``.
 
@@ -159,7 +175,7 @@ def inner_folds(
             f"or {len(idx)} (the training rows)"
         )
 
-    scheme = "kfold" if outer.scheme == "fold_column" else outer.scheme
+    scheme = "kfold" if outer.scheme in ("fold_column", "period_tail") else outer.scheme
     try:
         return build_folds(
             scheme,

@@ -11,9 +11,13 @@ import re
 import warnings
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["guess_format", "parse_datetimes"]
+from podium.config import PERIODS
+from podium.exceptions import ConfigError, did_you_mean
+
+__all__ = ["guess_format", "parse_datetimes", "period_keys", "period_position"]
 
 MIXED = "mixed"
 _GUESSES = 50
@@ -86,3 +90,33 @@ def _rate(text: pd.Series, fmt: str) -> float:
 
 def _utc(fmt: str | None) -> bool:
     return fmt is None or fmt == MIXED or "%z" in fmt or "%Z" in fmt
+
+
+def period_keys(t: pd.Series, period: str) -> np.ndarray:
+    """An integer per row naming its period (month, ISO-like week from Monday, day)."""
+    _check_period(period)
+    if period == "month":
+        return (t.dt.year * 12 + t.dt.month - 1).to_numpy(dtype=np.int64)
+    days = (t.dt.normalize() - pd.Timestamp("1970-01-05")).dt.days.to_numpy(dtype=np.int64)
+    return days // 7 if period == "week" else days
+
+
+def period_position(t: pd.Series, period: str) -> np.ndarray:
+    """Where in its period each time falls: 0.0 at the period's start, < 1.0 at its end."""
+    _check_period(period)
+    if period == "month":
+        start = t.dt.to_period("M").dt.start_time
+        length = t.dt.days_in_month.to_numpy(dtype=np.float64) * 86400.0
+    elif period == "week":
+        start = t.dt.normalize() - pd.to_timedelta(t.dt.day_of_week, unit="D")
+        length = np.full(len(t), 7 * 86400.0)
+    else:
+        start = t.dt.normalize()
+        length = np.full(len(t), 86400.0)
+    seconds = (t - start).dt.total_seconds().to_numpy(dtype=np.float64)
+    return seconds / length
+
+
+def _check_period(period: str) -> None:
+    if period not in PERIODS:
+        raise ConfigError(f"unknown cv.period {period!r}{did_you_mean(str(period), PERIODS)}")

@@ -37,7 +37,8 @@ class CompetitionData:
     ``train`` and ``test`` hold feature columns only (no id, target, dropped, cv or
     train-only columns; a datetime id is kept as a feature, see ``data.datetime_id``);
     datetime-kind features are datetime64. ``cv_columns`` holds the columns the validation
-    scheme needs (groups, time, folds). ``profile`` gives every train column (the target
+    scheme needs (groups, time, folds), ``test_cv_columns`` those of them the test file has
+    too (for :mod:`podium.data.relation`). ``profile`` gives every train column (the target
     aside) a kind; ``notices`` are one-line messages about what the loader did.
     """
 
@@ -51,6 +52,7 @@ class CompetitionData:
     fingerprint: str
     profile: Profile = field(default_factory=lambda: Profile(()))
     notices: list[str] = field(default_factory=list)
+    test_cv_columns: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -191,21 +193,29 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
         )
 
     profile = _profile(train, test, spec, train_path, test_path)
-    features, notices = _features(train, profile, spec, cv_cols, test_path)
+    # Columns cv: auto took from the features stay features (and are read from them).
+    shared = [c for c in cv_cols if c in cfg.cv.from_features]
+    only_cv = [c for c in cv_cols if c not in shared]
+    features, notices = _features(train, profile, spec, only_cv, test_path)
     train_x, test_x = train[features].reset_index(drop=True), test[features].reset_index(drop=True)
     notices += _numbers_in_test(train_x, test_x, profile, train_path, test_path)
     notices += _convert_datetimes(train_x, test_x, profile)
+    cv_train = train[only_cv].reset_index(drop=True)
+    cv_test = test[[c for c in only_cv if c in test.columns]].reset_index(drop=True)
+    for c in shared:
+        cv_train[c], cv_test[c] = train_x[c], test_x[c]
     return CompetitionData(
         train=train_x,
         y=y.reset_index(drop=True),
         test=test_x,
         test_ids=test_ids.reset_index(drop=True),
         sample=sample,
-        cv_columns=train[cv_cols].reset_index(drop=True),
+        cv_columns=cv_train[cv_cols],
         data_dir=data_dir,
         fingerprint=file_fingerprint(paths),
         profile=profile,
         notices=notices,
+        test_cv_columns=cv_test,
     )
 
 

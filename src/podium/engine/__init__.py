@@ -10,8 +10,10 @@ from podium.engine.experiment import (
     encode_target,
     make_folds,
     prepare,
+    resolve_cv,
     run_models,
 )
+from podium.engine.repeats import combine_repeats, run_repeats
 from podium.engine.result import CVResult, FoldResult
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "build_chain",
     "build_model",
     "check_stages",
+    "combine_repeats",
     "cache_root",
     "default_registry",
     "encode_target",
@@ -31,6 +34,8 @@ __all__ = [
     "holdout_split",
     "make_folds",
     "prepare",
+    "resolve_cv",
     "run_cv",
     "run_models",
+    "run_repeats",
 ]

@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from podium.config import ModelSpec, ResolvedConfig, StageSpec
+from podium.cv import BUILTIN_SCHEMES
 from podium.engine.select import resolve_columns
 from podium.exceptions import ConfigError, ParamError
 from podium.features import FEATURE_STAGES
+from podium.metrics import METRICS
 from podium.models import MODEL_ADAPTERS
 from podium.models._check import check_names, check_values, signature_names
 from podium.registry import Registry
@@ -28,12 +30,16 @@ __all__ = [
 
 
 def default_registry() -> Registry:
-    """A fresh registry holding podium's built-in stages and models."""
+    """A fresh registry holding podium's built-in stages, models, CV schemes and metrics."""
     reg = Registry()
     for name, cls in {**BUILTIN_STAGES, **FEATURE_STAGES}.items():
         reg.add_stage(name, cls)
     for name, cls in MODEL_ADAPTERS.items():
         reg.add_model(name, cls)
+    for name, scheme in BUILTIN_SCHEMES.items():
+        reg.add_scheme(name, scheme)
+    for metric in METRICS.values():
+        reg.add_metric(metric)
     return reg
 
 

@@ -108,6 +108,7 @@ class _FoldJob:
     split_context: SplitContext | None
     cache: CacheSlot | None = None
     target_range: TargetRange = TargetRange()
+    repeat: int = 0
 
     @property
     def use_es(self) -> bool:
@@ -186,7 +187,8 @@ def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) 
     """Fit a fresh chain + model on the training part of fold ``k``; predict the rest."""
     t0 = _time.perf_counter()
     y = job.y
-    feats = _chain_features(job, str(k), tr, va, test=job.X_test is not None and job.predict_test)
+    label = str(k) if job.repeat == 0 else f"repeat{job.repeat}.{k}"  # part of the cache key
+    feats = _chain_features(job, label, tr, va, test=job.X_test is not None and job.predict_test)
     Xtr, Xva = feats.train, feats.valid
     assert Xva is not None
     ytr = _forward(y[tr], job.target_transform)
@@ -228,6 +230,7 @@ def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) 
         predict_seconds=t2 - t1,
         feature_seconds=feats.seconds,
         cache_hit=feats.cache_hit,
+        repeat=job.repeat,
     )
     return _FoldOut(pred, test_pred, result, fold_model.feature_importances_, n_fit)
 
@@ -253,6 +256,7 @@ def run_cv(
     split_context: SplitContext | None = None,
     n_workers: int = 1,
     cache: FeatureCache | None = None,
+    repeat: int = 0,
 ) -> CVResult:
     """Cross-validate ``chain`` + ``model`` on ``folds``.
 
@@ -281,6 +285,9 @@ def run_cv(
         cache: the feature cache: each fold's chain outputs (and the refit's) are read
             from it when the chain, its inputs and the fold's rows are unchanged, else
             computed and stored (see :mod:`podium.engine.cache`). ``None``: no cache.
+        repeat: which fold assignment of a repeated CV ``folds`` is (see
+            :mod:`podium.engine.repeats`); recorded in each fold's result and cache key,
+            and it varies the early-stopping holdout seeds (repeat 0: as without repeats).
 
     Returns:
         The model's out-of-fold predictions, test predictions and fold scores.
@@ -307,10 +314,12 @@ def run_cv(
         split_context=split_context,
         cache=slot,
         target_range=target_range or TargetRange(),
+        repeat=repeat,
     )
     if target_transform not in ("none", "log1p"):
         raise ValueError(f"target_transform {target_transform!r}: resolve 'auto' first")
-    seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(folds.n_splits)]
+    entropy = seed if repeat == 0 else [seed, repeat]
+    seeds = [int(s) for s in np.random.SeedSequence(entropy).generate_state(folds.n_splits)]
     splits = list(folds.split())
     if n_workers > 1 and len(splits) > 1:
         from joblib import Parallel, delayed

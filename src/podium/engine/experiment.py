@@ -7,6 +7,7 @@ training (``podium validate`` stops there); :func:`run_models` trains.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +18,24 @@ import pandas as pd
 from sklearn.base import clone
 
 from podium.config import ResolvedConfig
-from podium.cv import Folds, SplitContext, build_folds
+from podium.cv import (
+    BUILTIN_SCHEMES,
+    FoldRequest,
+    Folds,
+    SplitContext,
+    build_scheme,
+    check_repeatable,
+    choose_cv,
+    repeat_seed,
+    repeats_fingerprint,
+)
+from podium.cv.folds import check_scheme
 from podium.data import CompetitionData
+from podium.data.relation import Relation, measure_relation
 from podium.engine.build import auto_n_jobs, auto_n_workers, build_all
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.cv_loop import run_cv
+from podium.engine.repeats import combine_repeats
 from podium.engine.result import CVResult, FoldResult
 from podium.engine.targets import TargetRange, resolve_target_transform, target_range
 from podium.exceptions import ConfigError, DataError
@@ -55,6 +69,33 @@ class Plan:
     """What predictions are clipped to (see :mod:`podium.engine.targets`)."""
     target_note: str = ""
     """Why ``cfg.pipeline.target_transform`` (resolved from ``auto``) is what it is."""
+    relation: Relation | None = None
+    """How test relates to train, measured (see :mod:`podium.data.relation`)."""
+
+    @property
+    def cv_note(self) -> str:
+        """Why the scheme is what it is: ``cv: auto``'s reason, or where it was set."""
+        cv = self.cfg.competition.cv
+        return cv.chosen or f"cv: {cv.scheme} (set in {self.cfg.source_of('cv.scheme')})"
+
+    extra_folds: tuple[Folds, ...] = ()
+    """Repeated CV (``cv.repeats``): the fold assignments of repeats 1, 2, ...; ``folds``
+    is repeat 0's."""
+
+    @property
+    def repeats(self) -> tuple[Folds, ...]:
+        """Every fold assignment of the run, repeat 0 (``folds``) first."""
+        return (self.folds, *self.extra_folds)
+
+    @property
+    def fold_fingerprint(self) -> str:
+        """The fingerprint of all fold assignments (one assignment: its own)."""
+        return repeats_fingerprint(self.repeats)
+
+    @property
+    def n_folds(self) -> int:
+        """Folds of all repeats (one assignment: ``folds.n_splits``)."""
+        return sum(f.n_splits for f in self.repeats)
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +112,8 @@ class ExperimentResult:
     naive_score: float | None = None
     weights: dict[str, float] | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    cv_std_repeats: float | None = None
+    """Repeated CV: the std over repeats of each repeat's CV (``None``: one assignment)."""
 
 
 def encode_target(y: pd.Series, task: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -81,28 +124,38 @@ def encode_target(y: pd.Series, task: str) -> tuple[np.ndarray, np.ndarray | Non
     return codes.astype("int64"), classes
 
 
-def make_folds(cfg: ResolvedConfig, data: CompetitionData, y: np.ndarray) -> Folds:
-    """The run's one fold assignment, from ``cfg.competition.cv``."""
+def make_folds(
+    cfg: ResolvedConfig,
+    data: CompetitionData,
+    y: np.ndarray,
+    registry: Registry | None = None,
+    *,
+    repeat: int = 0,
+) -> Folds:
+    """The run's fold assignment, from ``cfg.competition.cv`` (``scheme: auto`` resolved
+    by :func:`resolve_cv`; a scheme of ``registry``'s, a plug-in's included), of repeat
+    ``repeat``: drawn with seed ``seed + repeat`` (see :mod:`podium.cv.repeats`)."""
     comp = cfg.competition
     cv = comp.cv
 
     def column(name: str | None) -> np.ndarray | None:
         return None if name is None else data.cv_columns[name].to_numpy()
 
+    request = FoldRequest(
+        n_rows=len(data.train), n_splits=cv.n_splits, seed=repeat_seed(comp.seed, repeat),
+        shuffle=cv.shuffle,
+        y=y, task=comp.task, groups=column(cv.groups), time=column(cv.time), gap=cv.gap,
+        fold_column=column(cv.fold_column), period=cv.period, tail=cv.tail,
+        past_only=cv.past_only, params=dict(cv.params),
+    )  # fmt: skip
     try:
-        folds = build_folds(
-            cv.scheme,
-            n_rows=len(data.train),
-            n_splits=cv.n_splits,
-            seed=comp.seed,
-            shuffle=cv.shuffle,
-            y=y,
-            task=comp.task,
-            groups=column(cv.groups),
-            time=column(cv.time),
-            gap=cv.gap,
-            fold_column=column(cv.fold_column),
-        )
+        if registry is not None and cv.scheme in registry.schemes:
+            scheme = registry.scheme(cv.scheme)
+        elif cv.scheme in BUILTIN_SCHEMES or registry is None:
+            scheme = BUILTIN_SCHEMES[check_scheme(cv.scheme)]
+        else:
+            scheme = registry.scheme(cv.scheme)  # unknown: the error names the close ones
+        folds = build_scheme(scheme, cv.scheme, request)
     except (ConfigError, DataError) as exc:
         raise type(exc)(f"{cfg.source_of('cv')}: cv: {exc}") from None
     if cv.scheme == "fold_column" and "n_splits" in cv.model_fields_set:
@@ -115,14 +168,41 @@ def make_folds(cfg: ResolvedConfig, data: CompetitionData, y: np.ndarray) -> Fol
     return folds
 
 
+def resolve_cv(
+    cfg: ResolvedConfig, data: CompetitionData
+) -> tuple[ResolvedConfig, CompetitionData, Relation]:
+    """Measure how test relates to train; resolve ``cv: auto`` to the mimicking scheme.
+
+    The returned config holds the chosen scheme (``cv.chosen`` says why); a time or group
+    column taken from the features is added to the data's cv columns (it stays a feature).
+    """
+    comp = cfg.competition
+    relation = measure_relation(data, comp.cv)
+    if comp.cv.scheme != "auto":
+        return cfg, data, relation
+    cv = choose_cv(relation, comp.cv, comp.task)
+    cfg = dataclasses.replace(cfg, competition=comp.model_copy(update={"cv": cv}))
+    if cv.from_features:
+        cols = data.cv_columns.copy()
+        tests = data.test_cv_columns.copy()
+        for c in cv.from_features:
+            cols[c], tests[c] = data.train[c], data.test[c]
+        data = dataclasses.replace(data, cv_columns=cols, test_cv_columns=tests)
+    return cfg, data, relation
+
+
 def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> Plan:
     """Check names, build folds and models; nothing is trained.
 
     Raises:
         ConfigError, DataError: anything that would make the run fail before training.
     """
+    cfg, data, relation = resolve_cv(cfg, data)
     comp = cfg.competition
-    metric = get_metric(comp.metric, comp.task)
+    if comp.metric in registry.metrics:  # the registry's (a plug-in's metric included)
+        metric = registry.metric(comp.metric, comp.task)
+    else:
+        metric = get_metric(comp.metric, comp.task)
     raw_y = data.y.to_numpy(dtype="float64") if comp.task == "regression" else np.empty(0)
     if metric.log_scaled and (raw_y <= -1).any():
         raise DataError(
@@ -146,7 +226,12 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         pipe = cfg.pipeline.model_copy(update={"target_transform": transform})
         cfg = dataclasses.replace(cfg, pipeline=pipe)
     y, classes = encode_target(data.y, comp.task)
-    folds = make_folds(cfg, data, y)
+    cv = comp.cv
+    check_repeatable(
+        cv.scheme, shuffle=cv.shuffle, repeats=cv.repeats, where=cfg.source_of("cv.repeats")
+    )
+    folds = make_folds(cfg, data, y, registry)
+    extra = tuple(make_folds(cfg, data, y, registry, repeat=r) for r in range(1, cv.repeats))
     models = build_all(cfg, registry, n_rows=len(data.train), kinds=data.kinds)
     return Plan(
         cfg=cfg,
@@ -159,6 +244,8 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         registry=registry,
         target_range=target_range(comp.task, metric, raw_y),
         target_note=f"target_transform: {transform}; {note}",
+        relation=relation,
+        extra_folds=extra,
     )
 
 
@@ -177,6 +264,19 @@ def split_context(plan: Plan) -> SplitContext:
 
 def _cv_column(plan: Plan, name: str | None) -> np.ndarray | None:
     return None if name is None else plan.data.cv_columns[name].to_numpy()
+
+
+TIME_ORDERED = ("time", "period_tail")
+"""Schemes whose fold models never train on the rows nearest the test."""
+
+
+def resolve_test_predictions(choice: str, folds: Folds) -> str:
+    """How test rows are predicted: ``choice``, with ``auto`` resolved from the folds
+    (``refit`` on time-ordered folds, whose models miss the latest rows; else
+    ``fold_mean``)."""
+    if choice != "auto":
+        return choice
+    return "refit" if folds.scheme in TIME_ORDERED else "fold_mean"
 
 
 def run_models(
@@ -208,21 +308,23 @@ def run_models(
             if on_fold is not None:
                 on_fold(_name, fr, n)
 
-        repeats = []
-        for r in range(spec.seeds):
+        runs: dict[int, list[CVResult]] = {}  # by repeat (cv.repeats), then model seed
+        for rep, r in itertools.product(range(len(plan.repeats)), range(spec.seeds)):
             seeded = model if r == 0 else clone(model).set_params(seed=model.seed + r)
-            repeats.append(
+            runs.setdefault(rep, []).append(
                 run_cv(
                     chain,
                     seeded,
                     plan.data.train,
                     plan.y,
-                    folds=plan.folds,
+                    folds=plan.repeats[rep],
                     metric=plan.metric,
                     X_test=plan.data.test,
                     name=name,
                     early_stopping=spec.early_stopping,
-                    test_predictions=spec.test_predictions or pipe.test_predictions,
+                    test_predictions=resolve_test_predictions(
+                        spec.test_predictions or pipe.test_predictions, plan.folds
+                    ),
                     target_transform=pipe.target_transform,
                     target_range=plan.target_range,
                     seed=cfg.competition.seed + i + 1000 * r,
@@ -232,25 +334,32 @@ def run_models(
                     split_context=split_context(plan),
                     n_workers=n_workers,
                     cache=cache if use_cache else None,
+                    repeat=rep,
                 )
             )
-        result = repeats[0] if len(repeats) == 1 else average_seeds(repeats, plan)
+        result = combine_repeats(
+            [
+                rs[0] if len(rs) == 1 else average_seeds(rs, plan, plan.repeats[k])
+                for k, rs in runs.items()
+            ]
+        )
         results[name] = result
         if on_model is not None:
             on_model(result)
     return _choose(plan, results)
 
 
-def average_seeds(repeats: list[CVResult], plan: Plan) -> CVResult:
+def average_seeds(repeats: list[CVResult], plan: Plan, folds: Folds | None = None) -> CVResult:
     """Seed averaging: the mean of the repeats' OOF and test predictions, rescored per fold
-    on the same folds (each repeat differs only in its model and holdout seeds)."""
+    on the same folds (``folds``, default ``plan.folds``; each repeat differs only in its
+    model and holdout seeds)."""
     oof = np.mean([r.oof for r in repeats], axis=0)
     tests = [r.test for r in repeats if r.test is not None]
-    folds = []
-    for k, (_, va) in enumerate(plan.folds.split()):
+    folds_out = []
+    for k, (_, va) in enumerate((folds or plan.folds).split()):
         first = repeats[0].folds[k]
         iters = [r.folds[k].best_iteration for r in repeats if r.folds[k].best_iteration]
-        folds.append(
+        folds_out.append(
             dataclasses.replace(
                 first,
                 score=plan.metric(plan.y[va], oof[va]),
@@ -259,13 +368,13 @@ def average_seeds(repeats: list[CVResult], plan: Plan) -> CVResult:
                 predict_seconds=sum(r.folds[k].predict_seconds for r in repeats),
             )
         )
-    scores = np.array([f.score for f in folds])
+    scores = np.array([f.score for f in folds_out])
     imp = pd.concat([r.importances for r in repeats], axis=1).fillna(0.0).mean(axis=1)
     return dataclasses.replace(
         repeats[0],
         oof=oof,
         test=np.mean(tests, axis=0) if tests else None,
-        folds=tuple(folds),
+        folds=tuple(folds_out),
         cv_mean=float(scores.mean()),
         cv_std=float(scores.std()),
         importances=imp.sort_values(ascending=False),
@@ -290,4 +399,5 @@ def _choose(plan: Plan, results: dict[str, CVResult]) -> ExperimentResult:
         cv_mean=best.cv_mean,
         cv_std=best.cv_std,
         fold_scores=[float(s) for s in best.fold_scores],
+        cv_std_repeats=best.cv_std_repeats,
     )

@@ -17,7 +17,8 @@ class FoldResult:
     ``fit_seconds`` covers the stage chain and the model fit; ``feature_seconds`` is the
     chain's part of it (fit + transform of training, validation and test rows, or the
     read from the feature cache). ``cache_hit``: whether the features came from the
-    cache (``None``: the cache was not used).
+    cache (``None``: the cache was not used). ``repeat``: the fold assignment (repeated CV)
+    the fold belongs to; ``fold`` is its index within that assignment.
     """
 
     fold: int
@@ -29,6 +30,7 @@ class FoldResult:
     predict_seconds: float
     feature_seconds: float = 0.0
     cache_hit: bool | None = None
+    repeat: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +51,9 @@ class CVResult:
             outputs from the feature cache.
         refit_cache_hit: whether the refit's features came from the cache (``None``:
             no refit, or no cache).
+        repeats: with repeated CV, each fold assignment's own result; ``oof`` and ``test``
+            are then their means, ``folds`` all of their folds and ``cv_mean``/``cv_std``
+            the mean and std over repeats and folds. Empty for one fold assignment.
     """
 
     name: str
@@ -65,6 +70,17 @@ class CVResult:
     extra: dict[str, object] = field(default_factory=dict)
     feature_seconds: float = 0.0
     refit_cache_hit: bool | None = None
+    repeats: tuple[CVResult, ...] = ()
+
+    @property
+    def repeat_scores(self) -> list[float]:
+        """Each repeat's CV (the mean of its folds); empty for one fold assignment."""
+        return [r.cv_mean for r in self.repeats]
+
+    @property
+    def cv_std_repeats(self) -> float | None:
+        """The std over repeats of each repeat's CV (``None``: one fold assignment)."""
+        return float(np.std(self.repeat_scores)) if len(self.repeats) > 1 else None
 
     @property
     def fold_scores(self) -> list[float]:

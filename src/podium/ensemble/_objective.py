@@ -4,6 +4,9 @@ A weight search evaluates the metric hundreds of times; scikit-learn's ROC-AUC a
 loss spend most of that time checking their inputs. These compute the same values from
 numpy directly. They only steer the search: a blender's final in-sample check uses the
 competition's metric itself.
+
+With ``groups`` (the fold of each row) the loss is the mean of the per-fold metric, the
+figure a model's CV reports, so a blend and its members are compared on one scale.
 """
 
 from __future__ import annotations
@@ -18,15 +21,32 @@ from podium.metrics import Metric
 __all__ = ["loss", "search_objective"]
 
 
-def loss(metric: Metric, y: np.ndarray, pred: np.ndarray) -> float:
-    """The metric as a loss (negated when greater is better)."""
+def loss(
+    metric: Metric, y: np.ndarray, pred: np.ndarray, groups: np.ndarray | None = None
+) -> float:
+    """The metric as a loss (negated when greater is better); per-group mean with groups."""
+    if groups is not None:
+        return float(np.mean([loss(metric, y[g], pred[g]) for g in _group_rows(groups)]))
     score = metric(y, pred)
     return -score if metric.greater_is_better else score
 
 
-def search_objective(metric: Metric, y: np.ndarray) -> Callable[[np.ndarray], float]:
-    """The loss of a prediction of rows ``y``, fast for ROC-AUC and log loss."""
+def _group_rows(groups: np.ndarray) -> list[np.ndarray]:
+    groups = np.asarray(groups)
+    return [np.flatnonzero(groups == g) for g in np.unique(groups)]
+
+
+def search_objective(
+    metric: Metric, y: np.ndarray, groups: np.ndarray | None = None
+) -> Callable[[np.ndarray], float]:
+    """The loss of a prediction of rows ``y``, fast for ROC-AUC and log loss.
+
+    With ``groups``, the mean of the per-group losses.
+    """
     y = np.asarray(y)
+    if groups is not None:
+        parts = [(rows, search_objective(metric, y[rows])) for rows in _group_rows(groups)]
+        return lambda pred: float(np.mean([f(pred[rows]) for rows, f in parts]))
     exact = lambda pred: loss(metric, y, pred)  # noqa: E731
     integer = np.issubdtype(y.dtype, np.integer) or bool(np.all(y == np.round(y)))
     if metric.name not in ("roc_auc", "logloss") or not integer or y.ndim != 1:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from podium.cv import Folds
 from podium.engine import ExperimentResult, Plan, build_chain, build_model, default_registry
 from podium.engine.build import auto_n_jobs
-from podium.ensemble.combine import EnsembleResult, blend
+from podium.ensemble.combine import EnsembleResult, blend, combine_repeats
 from podium.ensemble.stack import stack
 from podium.exceptions import ConfigError
 from podium.registry import Registry
@@ -35,11 +36,16 @@ def apply_ensemble(
         raise ConfigError(f"{where}: ensemble.members: {unknown} are not models of the pipeline")
     oofs = {n: exp.results[n].oof for n in members}
     tests = {n: exp.results[n].test for n in members if exp.results[n].test is not None}
-    if spec.method == "stack":
-        res = _stack(plan, oofs, tests, members, registry)
+    if spec.method == "stack":  # repeated CV: one stack per repeat, on its own level 1
+        res = combine_repeats(
+            [
+                _stack(plan, oofs_r, tests, members, registry, folds)
+                for oofs_r, folds in zip(_repeat_oofs(exp, members), plan.repeats, strict=True)
+            ]
+        )
     else:
         res = blend(
-            oofs, tests, plan.y, plan.folds, plan.metric,
+            oofs, tests, plan.y, plan.repeats, plan.metric,
             method=spec.method, params=dict(spec.params), members=members,
         )  # fmt: skip
     return dataclasses.replace(
@@ -53,7 +59,16 @@ def apply_ensemble(
         naive_score=res.naive_score,
         weights=res.weights,
         details={"members": res.members, **res.details},
+        cv_std_repeats=res.cv_std_repeats,
     )
+
+
+def _repeat_oofs(exp: ExperimentResult, members: list[str]) -> list[dict[str, Any]]:
+    """Each repeat's level-1 out-of-fold predictions (one repeat: the models' own)."""
+    n = max(len(exp.results[m].repeats) for m in members)
+    if n == 0:
+        return [{m: exp.results[m].oof for m in members}]
+    return [{m: exp.results[m].repeats[r].oof for m in members} for r in range(n)]
 
 
 def _stack(
@@ -62,6 +77,7 @@ def _stack(
     tests: dict[str, Any],
     members: list[str],
     registry: Registry,
+    folds: Folds,
 ) -> EnsembleResult:
     cfg = plan.cfg
     spec = cfg.pipeline.ensemble
@@ -81,7 +97,7 @@ def _stack(
                 raise ConfigError(f"ensemble.passthrough: column {c!r} is not a feature")
         passthrough, passthrough_test = plan.data.train[cols], plan.data.test[cols]
     return stack(
-        oofs, tests, plan.y, plan.folds, plan.metric,
+        oofs, tests, plan.y, folds, plan.metric,
         level2=level2, members=members, passthrough=passthrough,
         passthrough_test=passthrough_test, final=spec.final, seed=cfg.competition.seed,
         target_transform=cfg.pipeline.target_transform, target_range=plan.target_range,

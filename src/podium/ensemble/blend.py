@@ -1,10 +1,12 @@
 """Blenders: ways to combine level-1 predictions, each fit on out-of-fold predictions.
 
-A blender has ``fit(P, y, metric)`` and ``predict(P)``; ``P`` stacks the models'
-predictions along the last axis: ``(n, m)`` for binary and regression, ``(n, k, m)`` for
-multiclass probabilities. Every fitted blender exposes ``weights_`` (non-negative, summing
-to 1) where weights make sense. The blenders that fit weights (``weights rank power
-hill``) never score worse in-sample than their best member: they fall back to it.
+A blender has ``fit(P, y, metric, groups=None)`` and ``predict(P)``; ``P`` stacks the
+models' predictions along the last axis: ``(n, m)`` for binary and regression, ``(n, k, m)``
+for multiclass probabilities. ``groups`` (each row's fold) makes the fitted score the mean
+of the per-fold metric, as a model's CV is. Every fitted blender exposes ``weights_``
+(non-negative, summing to 1) where weights make sense. The blenders that fit weights
+(``weights rank power hill``) never score worse in-sample than their best member, on the
+score they are fit on: they fall back to it.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ def _combine(P: np.ndarray, w: np.ndarray) -> np.ndarray:
 class Blender:
     """Base: a fixed weighted mean; subclasses learn ``weights_`` or transform inputs."""
 
-    def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
+    def fit(
+        self, P: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None = None
+    ) -> Self:
         self.weights_ = np.full(P.shape[-1], 1.0 / P.shape[-1])
         return self
 
@@ -62,8 +66,10 @@ class MeanBlender(Blender):
 class BestBlender(Blender):
     """All weight on the single model with the best score on the rows it is fit on."""
 
-    def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
-        losses = [_loss(metric, y, P[..., j]) for j in range(P.shape[-1])]
+    def fit(
+        self, P: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None = None
+    ) -> Self:
+        losses = [_loss(metric, y, P[..., j], groups) for j in range(P.shape[-1])]
         self.weights_ = np.eye(P.shape[-1])[int(np.argmin(losses))]
         return self
 
@@ -92,14 +98,16 @@ class _FittedWeights(Blender):
     def _search(self, loss: Callable[[np.ndarray], float], m: int, first: int) -> np.ndarray:
         raise NotImplementedError
 
-    def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
+    def fit(
+        self, P: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None = None
+    ) -> Self:
         m = P.shape[-1]
-        score = safe_loss(lambda pred: _loss(metric, y, pred))
+        score = safe_loss(lambda pred: _loss(metric, y, pred, groups))
         losses = [score(P[..., j]) for j in range(m)]  # exactly what the fallback predicts
         first = int(np.argmin(losses))
         self._prepare(P)
         Z = self._space(P)
-        objective = search_objective(metric, y)
+        objective = search_objective(metric, y, groups)
         search_loss = safe_loss(lambda w: objective(self._out(Z, w)))
         w = self._search(search_loss, m, first) if m > 1 else np.ones(1)
         if score(self._out(Z, w)) <= losses[first]:
@@ -144,10 +152,12 @@ class RankBlender(WeightsBlender):
     row's value does not depend on the other test rows.
     """
 
-    def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
+    def fit(
+        self, P: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None = None
+    ) -> Self:
         if P.ndim != 2:
             raise ConfigError("ensemble method 'rank' works for binary and regression tasks")
-        return super().fit(P, y, metric)
+        return super().fit(P, y, metric, groups)
 
     def _prepare(self, P: np.ndarray) -> None:
         self.reference_ = np.sort(P, axis=0)
@@ -171,10 +181,12 @@ class PowerBlender(WeightsBlender):
         self.space = space
         self.power = power
 
-    def fit(self, P: np.ndarray, y: np.ndarray, metric: Metric) -> Self:
+    def fit(
+        self, P: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None = None
+    ) -> Self:
         if self.space not in ("logit", "power"):
             raise ConfigError(f"ensemble space must be logit or power, got {self.space!r}")
-        return super().fit(P, y, metric)
+        return super().fit(P, y, metric, groups)
 
     def _space(self, P: np.ndarray) -> np.ndarray:
         if self.space == "logit":

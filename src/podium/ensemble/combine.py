@@ -2,25 +2,34 @@
 
 The CV of a blend is *nested*: the rows of fold k are blended with weights fit on the
 other folds' out-of-fold predictions, so the scored fold never shapes its own weights. The
-naive in-sample figure (weights fit on all rows) is reported beside it. A stacker's level-2
+naive in-sample figure (weights fit on all rows) is reported beside it. Weights are fit on
+the mean of the per-fold metric, the figure every model's CV reports, so the in-sample
+blend is never below its best member's CV. A stacker's level-2
 model is cross-validated on the same folds as level 1.
+
+With repeated CV (several fold assignments) a blend is fit on the level-1 predictions
+averaged over repeats, and nested on each repeat's folds in turn; a stack is built per
+repeat, on that repeat's level-1 predictions and folds (a level-2 model would learn the
+leave-out bias that averaging sharpens), and :func:`combine_repeats` averages them. Either
+way the CV is the mean and std over repeats and folds, ``cv_std_repeats`` the std of each
+repeat's CV.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from podium.cv import Folds
+from podium.cv import Folds, as_repeats
 from podium.ensemble.blend import Blender, make_blender
 from podium.exceptions import ConfigError
 from podium.metrics import Metric, get_metric
 
-__all__ = ["EnsembleResult", "blend", "nested_blend", "stack_frame"]
+__all__ = ["EnsembleResult", "blend", "combine_repeats", "nested_blend", "stack_frame"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +46,32 @@ class EnsembleResult:
     naive_score: float
     weights: dict[str, float] | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    cv_std_repeats: float | None = None
+
+
+def combine_repeats(results: Sequence[EnsembleResult]) -> EnsembleResult:
+    """One ensemble from one per repeat: predictions and weights averaged, every repeat's
+    fold scores in order (one result is returned as it is)."""
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    scores = [s for r in results for s in r.fold_scores]
+    weights = None
+    if first.weights is not None:
+        weights = {n: float(np.mean([r.weights[n] for r in results])) for n in first.weights}
+    return EnsembleResult(
+        method=first.method,
+        members=first.members,
+        oof=np.mean([r.oof for r in results], axis=0),
+        test=np.mean([r.test for r in results], axis=0),
+        fold_scores=scores,
+        cv_mean=float(np.mean(scores)),
+        cv_std=float(np.std(scores)),
+        naive_score=float(np.mean([r.naive_score for r in results])),
+        weights=weights,
+        details={**first.details, "repeats": [r.details for r in results]},
+        cv_std_repeats=float(np.std([r.cv_mean for r in results])),
+    )
 
 
 def _stack(preds: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
@@ -65,10 +100,32 @@ def nested_blend(
     for k in range(folds.n_splits):
         va = folds.valid_index(k)
         fit_rows = np.flatnonzero(seen & (folds.fold != k))
-        b = make().fit(P[fit_rows], y[fit_rows], metric)
+        b = make().fit(P[fit_rows], y[fit_rows], metric, folds.fold[fit_rows])
         oof[va] = b.predict(P[va])
         scores.append(metric(y[va], oof[va]))
     return oof, scores
+
+
+def _fold_rows(fold: np.ndarray) -> list[np.ndarray]:
+    return [np.flatnonzero(fold == k) for k in np.unique(fold)]
+
+
+def nested_repeats(
+    make: Callable[[], Blender],
+    P: np.ndarray,
+    y: np.ndarray,
+    folds: Folds | Sequence[Folds],
+    metric: Metric,
+) -> tuple[np.ndarray, list[float], float | None]:
+    """:func:`nested_blend` on each fold assignment: the mean of the nested blends, every
+    repeat's fold scores in order, and the std of each repeat's CV (``None``: one)."""
+    repeats = as_repeats(folds)
+    runs = [nested_blend(make, P, y, f, metric) for f in repeats]
+    if len(runs) == 1:
+        return runs[0][0], runs[0][1], None
+    scores = [s for _, fold_scores in runs for s in fold_scores]
+    std = float(np.std([np.mean(fold_scores) for _, fold_scores in runs]))
+    return np.mean([oof for oof, _ in runs], axis=0), scores, std
 
 
 def _log1p(a: np.ndarray) -> np.ndarray:
@@ -79,14 +136,15 @@ def blend(
     oofs: dict[str, np.ndarray],
     tests: dict[str, np.ndarray],
     y: np.ndarray,
-    folds: Folds,
+    folds: Folds | Sequence[Folds],
     metric: Metric,
     *,
     method: str,
     params: dict[str, Any] | None = None,
     members: list[str] | None = None,
 ) -> EnsembleResult:
-    """Blend level-1 predictions with ``method``; CV nested over ``folds``.
+    """Blend level-1 predictions with ``method``; CV nested over ``folds`` (one fold
+    assignment, or one per repeat of a repeated CV).
 
     Raises:
         ConfigError: an unknown method or member.
@@ -104,10 +162,16 @@ def blend(
         # rewards); every score is the number the log-scaled metric gives.
         P, T, y = _log1p(P), _log1p(T), _log1p(y)
         metric, back = get_metric("rmse", "regression"), np.expm1
-    oof, scores = nested_blend(lambda: make_blender(method, params), P, y, folds, metric)
-    seen = _validated(folds)
-    full = make_blender(method, params).fit(P[seen], y[seen], metric)
-    naive = metric(y[seen], full.predict(P[seen]))
+    oof, scores, std_repeats = nested_repeats(
+        lambda: make_blender(method, params), P, y, folds, metric
+    )
+    first = as_repeats(folds)[0]
+    seen = _validated(first)
+    full = make_blender(method, params).fit(P[seen], y[seen], metric, first.fold[seen])
+    fitted = full.predict(P[seen])
+    naive = np.mean(
+        [metric(y[seen][rows], fitted[rows]) for rows in _fold_rows(first.fold[seen])]
+    )
     weights = getattr(full, "weights_", None)
     return EnsembleResult(
         method=method,
@@ -119,6 +183,7 @@ def blend(
         cv_std=float(np.std(scores)),
         naive_score=float(naive),
         weights=None if weights is None else dict(zip(names, map(float, weights), strict=True)),
+        cv_std_repeats=std_repeats,
     )
 
 

@@ -144,7 +144,7 @@ def apply_best(
     if storage is None and db is not None and not db.is_file():
         raise TuningError(f"no tuning storage at {url}; run `podium tune {cfg.competition.name}`")
     st = open_storage(url, heartbeat_interval=None)
-    fp = plan.folds.fingerprint
+    fp = plan.fold_fingerprint
     if study is not None:
         found = load_study(st, study, url=url)
         theirs = found.user_attrs.get("fold_fingerprint")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from podium.engine import build_all, run_cv
+from podium.engine import build_all, run_repeats
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.experiment import split_context
 from podium.engine.result import FoldResult
@@ -156,12 +156,12 @@ class Objective:
             if len(folds) < n_folds and trial.should_prune():
                 raise optuna.TrialPruned(f"pruned after fold {len(folds)}/{n_folds}")
 
-        run_cv(
+        run_repeats(  # repeated CV (cv.repeats): every repeat's folds, one objective
             chain,
             model,
             plan.data.train,
             plan.y,
-            folds=plan.folds,
+            folds=plan.repeats,
             metric=plan.metric,
             X_test=None,
             name=setup.model,
@@ -216,9 +216,14 @@ class Objective:
         trial.set_user_attr("best_iterations", iters)
         trial.set_user_attr("seconds", round(seconds, 3))
         metrics = {"cv_mean": float(np.mean(scores)), "seconds": seconds}
-        metrics.update({f"fold_{f.fold}": float(f.score) for f in folds})
+        metrics.update({_fold_key(f): float(f.score) for f in folds})
         if len(scores) > 1:
             metrics["cv_std"] = float(np.std(scores))
         if iters and all(i is not None for i in iters):
             metrics["best_iteration"] = float(np.mean([float(i) for i in iters if i]))
         return metrics
+
+
+def _fold_key(f: FoldResult) -> str:
+    """``fold_<k>``; with repeated CV, repeat r > 0's folds are ``fold_r<r>_<k>``."""
+    return f"fold_{f.fold}" if f.repeat == 0 else f"fold_r{f.repeat}_{f.fold}"

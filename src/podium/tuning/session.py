@@ -90,7 +90,7 @@ def _tags(setup: TuneSetup, study: str, url: str) -> dict[str, str]:
         "podium.model": setup.model,
         "podium.study": study,
         "podium.storage": redact(url),
-        "podium.fold_fingerprint": setup.plan.folds.fingerprint,
+        "podium.fold_fingerprint": setup.plan.fold_fingerprint,
         "podium.metric": setup.plan.metric.name,
     }
 
@@ -172,10 +172,10 @@ def tune(
     sets = tuple(overrides) if workers == 1 else ("n_jobs=1", *overrides)
     args = TuneArgs(str(competition), Path(root), pipeline, model, sets, seed, data_dir)
     setup = prepare_tuning(args)
-    make_pruner(pruner, setup.plan.folds.n_splits)  # an unknown name fails before the study
+    make_pruner(pruner, setup.plan.n_folds)  # an unknown name fails before the study
     cfg = setup.cfg
     url = storage or default_storage(cfg.competition_dir)
-    fp = setup.plan.folds.fingerprint
+    fp = setup.plan.fold_fingerprint
     name = study or default_study_name(cfg.competition.name, cfg.pipeline_name, setup.model, fp)
     st = open_storage(url, heartbeat_interval=heartbeat_interval)
     opened = open_study(st, name, attrs=setup.attrs, direction=setup.direction, storage_url=url)
@@ -236,7 +236,7 @@ def _session(
 ) -> tuple[int, StudyCounts, BestParams | None, str]:
     """The session's run: its trials, in this process or in workers, and the summary."""
     base_seed = setup.cfg.competition.seed
-    fp = setup.plan.folds.fingerprint
+    fp = setup.plan.fold_fingerprint
     with trk.run(run_name, tags=_tags(setup, name, url)) as run_id:
         if on_start is not None:
             on_start(setup, opened, url)
@@ -251,7 +251,7 @@ def _session(
         seeds = [sampler_seed(base_seed, w, n_existing) for w in range(workers)]
         if workers == 1:
             opened.sampler = make_sampler(seeds[0])
-            opened.pruner = make_pruner(pruner, setup.plan.folds.n_splits)
+            opened.pruner = make_pruner(pruner, setup.plan.n_folds)
             objective = Objective(setup, trk, n_trials=n_trials, session=run_name)
             with flushing(objective):
                 ran = run_trials(opened, objective, n_trials=n_trials, deadline=deadline,

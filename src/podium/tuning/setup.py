@@ -69,7 +69,7 @@ class TuneSetup:
             "competition": self.cfg.competition.name,
             "pipeline": self.cfg.pipeline_name,
             "model": self.model,
-            "fold_fingerprint": self.plan.folds.fingerprint,
+            "fold_fingerprint": self.plan.fold_fingerprint,
             "metric": self.plan.metric.name,
         }
 

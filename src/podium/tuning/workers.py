@@ -159,15 +159,15 @@ def _worker_main(spec: WorkerSpec, conn: Connection, parent: int) -> None:
 
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         setup = prepare_tuning(spec.args)
-        if setup.plan.folds.fingerprint != spec.fold_fingerprint:
+        if setup.plan.fold_fingerprint != spec.fold_fingerprint:
             raise TuningError(
-                f"worker {spec.worker} built folds {setup.plan.folds.fingerprint}, the study "
+                f"worker {spec.worker} built folds {setup.plan.fold_fingerprint}, the study "
                 f"uses {spec.fold_fingerprint}"
             )
         storage = open_storage(spec.storage, heartbeat_interval=spec.heartbeat_interval)
         study = load_study(storage, spec.study, url=spec.storage)
         study.sampler = make_sampler(spec.seed)
-        study.pruner = make_pruner(spec.pruner, setup.plan.folds.n_splits)
+        study.pruner = make_pruner(spec.pruner, setup.plan.n_folds)
         objective = Objective(
             setup,
             spec.tracker(),

@@ -1,0 +1,115 @@
+"""A plug-in adds a CV scheme, or a metric with its own chance rule, in one file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from podium.audit.permutation import chance_score
+from podium.engine import default_registry, run_models
+from podium.exceptions import ConfigError
+from podium.session import plan_run
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic  # noqa: E402  (tests/cv/synthetic.py)
+
+SCHEME = '''
+import numpy as np
+
+
+class EveryKth:
+    """Row i is validated in fold i % n_splits, shifted by cv.params.offset."""
+
+    def build(self, request):
+        offset = int(request.params.get("offset", 0))
+        return (np.arange(request.n_rows) + offset) % request.n_splits
+
+
+def register(registry):
+    registry.add_scheme("every_kth", EveryKth())
+'''
+
+METRIC = '''
+import numpy as np
+
+from podium.metrics import Metric, fold_prior
+
+
+def _mape(y, p):
+    return float(np.mean(np.abs(p - y) / np.abs(y)))
+
+
+def _chance(y, fold, task):  # the best constant for a relative error: a low quantile
+    return fold_prior(y, fold, task, lambda v: float(np.quantile(v, 0.25)))
+
+
+def register(registry):
+    registry.add_metric(Metric("mape", _mape, False, frozenset({"regression"}), chance=_chance))
+'''
+
+
+def _with_plugin(root: Path, name: str, source: str, **cfg: object) -> None:
+    comp = root / "competitions" / "month_tail"
+    (comp / name).write_text(source)
+    path = comp / "competition.yaml"
+    data = yaml.safe_load(path.read_text())
+    data.update({"plugins": name, **cfg})
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_a_plugin_scheme_builds_the_folds(tmp_path: Path) -> None:
+    synthetic.month_tail(tmp_path)
+    cv = {"scheme": "every_kth", "n_splits": 3, "params": {"offset": 1}}
+    _with_plugin(tmp_path, "scheme.py", SCHEME, cv=cv)
+    plan = plan_run("month_tail", root=tmp_path)
+    np.testing.assert_array_equal(plan.folds.fold, (np.arange(plan.folds.n_rows) + 1) % 3)
+    assert plan.folds.scheme == "fold_column"  # a custom assignment
+    res = run_models(plan)
+    assert np.isfinite(res.cv_mean) and len(res.fold_scores) == 3
+
+
+def test_an_unknown_scheme_names_the_close_one(tmp_path: Path) -> None:
+    synthetic.month_tail(tmp_path)
+    _with_plugin(tmp_path, "scheme.py", SCHEME, cv={"scheme": "every_kht"})
+    with pytest.raises(ConfigError, match="unknown cv scheme 'every_kht' - did you mean 'every_kth'"):
+        plan_run("month_tail", root=tmp_path)
+
+
+def test_without_a_plugin_an_unknown_scheme_fails_at_load(tmp_path: Path) -> None:
+    synthetic.month_tail(tmp_path, cv={"scheme": "every_kth"})
+    with pytest.raises(ConfigError, match=r"cv.scheme: unknown cv scheme 'every_kth'"):
+        plan_run("month_tail", root=tmp_path)
+
+
+def test_a_plugin_metric_scores_the_run_and_sets_chance(tmp_path: Path) -> None:
+    synthetic.month_tail(tmp_path, cv={"scheme": "kfold", "n_splits": 3})
+    _with_plugin(tmp_path, "metric.py", METRIC, metric="mape")
+    plan = plan_run("month_tail", root=tmp_path)
+    assert plan.metric.name == "mape" and not plan.metric.greater_is_better
+    res = run_models(plan)
+    va = plan.folds.fold >= 0
+    chosen = res.results[res.chosen]
+    assert chosen.cv_mean == pytest.approx(
+        np.mean([plan.metric(plan.y[v], chosen.oof[v]) for _, v in plan.folds.split()])
+    )
+    score, pred = chance_score(plan.metric, plan.y, plan.folds.fold, "regression")
+    for k in range(3):  # the plug-in's rule: each fold's training 25% quantile
+        rows = plan.folds.fold[va] == k
+        assert np.allclose(pred[rows], np.quantile(plan.y[plan.folds.fold != k], 0.25))
+    assert score == pytest.approx(plan.metric(plan.y[va], pred))
+
+
+def test_builtin_metric_chance_rules_are_on_the_metrics() -> None:
+    reg = default_registry()
+    y = np.array([1.0, 2.0, 3.0, 10.0, 1.0, 2.0, 3.0, 10.0])
+    fold = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    assert np.allclose(reg.metric("mae").chance(y, fold, "regression"), 2.5)  # the median
+    assert np.allclose(reg.metric("rmse").chance(y, fold, "regression"), 4.0)  # the mean
+    yb = np.array([0, 0, 0, 1, 0, 1, 1, 0])
+    assert np.allclose(reg.metric("roc_auc").chance(yb, fold, "binary"), 0.5)
+    assert np.allclose(reg.metric("accuracy").chance(yb, fold, "binary"), 0.0)  # majority
+    assert reg.origin("metric", "rmse") == "built-in" and "period_tail" in reg.schemes
