@@ -32,6 +32,7 @@ from podium.session import git_commit, open_tracker, run_inputs
 from podium.submission import build_submission, validate_submission, write_submission
 from podium.tracking import keys
 from podium.tracking.base import RunSummary
+from podium.tracking.lookup import find_runs, rank_runs, same_run
 
 __all__ = ["BlendOutcome", "blend_runs", "select_runs"]
 
@@ -50,39 +51,43 @@ class BlendOutcome:
 def select_runs(
     summaries: list[RunSummary], spec: str, *, greater_is_better: bool
 ) -> list[RunSummary]:
-    """``top:N`` (best N finished runs sharing the best run's folds) or ``ID,ID,...``.
+    """``top:N`` (best N distinct finished runs sharing the best run's folds) or
+    ``RUN,RUN,...`` (names, ids or unique id prefixes, see :func:`find_run`).
+
+    ``top:N`` skips a run identical to a better one (:func:`same_run`); a list naming one
+    run twice, or two identical runs, is refused.
 
     Raises:
-        ConfigError: unknown or repeated ids, fewer than 2 runs, or runs on different folds
-            (named).
+        ConfigError: unknown, ambiguous or repeated runs, fewer than 2 runs, or runs on
+            different folds (named).
     """
     done = [s for s in summaries if s.status == "FINISHED" and s.cv_mean is not None]
-    done = [
-        s for s in done if "podium.fold_fingerprint" in s.tags and not s.tags.get("podium.blend")
-    ]
+    done = [s for s in done if "podium.fold_fingerprint" in s.tags and s.kind == "run"]
     if spec.startswith("top:"):
         try:
             n = int(spec[4:])
         except ValueError:
             raise ConfigError(f"--runs {spec!r}: expected top:N with a whole number N") from None
-        ranked = sorted(done, key=lambda s: s.cv_mean or 0.0, reverse=greater_is_better)
+        ranked = rank_runs(done, sort="cv", kinds=("run",), greater_is_better=greater_is_better)
         if not ranked:
             raise ConfigError("no finished runs to blend")
         folds = ranked[0].tags["podium.fold_fingerprint"]
-        chosen = [s for s in ranked if s.tags["podium.fold_fingerprint"] == folds][:n]
+        chosen: list[RunSummary] = []
+        for s in ranked:
+            if s.tags["podium.fold_fingerprint"] != folds or len(chosen) == n:
+                continue
+            if not any(same_run(c, s) for c in chosen):
+                chosen.append(s)
     else:
-        by_id = {s.run_id: s for s in summaries}
-        ids = [i.strip() for i in spec.split(",") if i.strip()]
-        twice = [i for n, i in enumerate(ids) if i in ids[:n]]
-        if twice:
-            raise ConfigError(f"--runs: run {twice[0]!r} is named twice; blend distinct runs")
-        unknown = [i for i in ids if i not in by_id]
-        if unknown:
-            raise ConfigError(f"--runs: no run {unknown[0]!r} in this competition's experiment")
-        chosen = [by_id[i] for i in ids]
-        unfinished = [s.run_id for s in chosen if s not in done]
+        refs = [i.strip() for i in spec.split(",") if i.strip()]
+        chosen = find_runs(summaries, refs, option="--runs")
+        unfinished = [s for s in chosen if s not in done]
         if unfinished:
-            raise ConfigError(f"--runs: run {unfinished[0]} is not a finished podium run")
+            s = unfinished[0]
+            raise ConfigError(
+                f"--runs: {s.name} ({s.short_id}) is not a finished podium run "
+                f"({s.kind}, {s.status})"
+            )
     if len(chosen) < 2:
         raise ConfigError(f"--runs {spec!r}: a blend needs at least 2 runs, found {len(chosen)}")
     first = chosen[0].tags["podium.fold_fingerprint"]

@@ -77,6 +77,8 @@ def run_competition(
     params: str | None = None,
     storage: str | None = None,
     study: str | None = None,
+    keep_early_stopping: bool = False,
+    on_tuned: Callable[[list[str]], None] | None = None,
 ) -> RunOutcome:
     """Run a competition's pipeline end to end and write its submission.
 
@@ -88,7 +90,9 @@ def run_competition(
         output: submission path; default ``<competition>/submissions/<run name>.csv``.
         tracker: where the run is logged; default MLflow under ``root/mlruns``.
         params, storage, study: ``params="best"`` applies the best tuned trial's values
-            before ``overrides`` (see :func:`podium.tuning.apply_best`).
+            before ``overrides`` (see :func:`podium.tuning.apply_best`);
+            ``keep_early_stopping`` keeps early stopping instead of the fixed count, and
+            ``on_tuned`` gets one line per value the tuned parameters changed.
 
     Raises:
         ConfigError, DataError: before anything is written or logged.
@@ -106,10 +110,13 @@ def run_competition(
     if params is not None:
         from podium.tuning import apply_best
 
-        plan, tuned = apply_best(
+        plan, tuned, changed = apply_best(
             plan, root=root, pipeline=pipeline, overrides=overrides, seed=seed,
             params=params, storage=storage, study=study,
+            keep_early_stopping=keep_early_stopping,
         )  # fmt: skip
+        if on_tuned is not None:
+            on_tuned(changed)
     cfg = plan.cfg
     started = time.time()
     # Opening the store (importing MLflow, migrating a new database) takes seconds: a child
@@ -197,6 +204,7 @@ def _tags(plan: Plan, root: Path, overrides: tuple[str, ...] | list[str]) -> dic
         "podium.metric": plan.metric.name,
         "podium.models": ",".join(plan.models),
         "podium.seed": str(cfg.competition.seed),
+        "podium.config_fingerprint": _config_fingerprint(cfg),
         **_repeat_tags(plan),
     }
 
@@ -207,6 +215,20 @@ def _repeat_tags(plan: Plan) -> dict[str, str]:
         return {}
     prints = ",".join(f.fingerprint for f in plan.repeats)
     return {"podium.cv_repeats": str(len(plan.repeats)), "podium.fold_fingerprints": prints}
+
+
+def _config_fingerprint(cfg: Any) -> str:
+    """16 hex digits of the resolved config without the keys that do not change
+    predictions (cache, workers, description, search space): equal for runs that make
+    equal predictions (see :func:`podium.tracking.lookup.same_run`)."""
+    import hashlib
+    import json
+
+    resolved = cfg.to_dict()
+    for key in ("description", "cache", "n_workers", "search_space"):
+        resolved["pipeline"].pop(key, None)
+    text = json.dumps(resolved, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _pred_frame(pred: Any, prefix: str) -> pd.DataFrame:

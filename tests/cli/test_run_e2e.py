@@ -100,7 +100,7 @@ def test_runs_lists_past_runs(make_competition, monkeypatch) -> None:
     assert runner.invoke(app, ["run", "toy"]).exit_code == 0
     result = runner.invoke(app, ["runs", "toy"])
     assert result.exit_code == 0, result.output
-    assert "fast-" in result.output and "lgb" in result.output and "±" in result.output
+    assert "fast-" in result.output and "± std" in result.output and "CV roc_auc" in result.output
 
 
 def test_validate_trains_nothing(make_competition, monkeypatch) -> None:

@@ -67,6 +67,7 @@ MISSING_COLUMN = [
     ("lag_features", {"entity": "grpp", "period": "day", "columns": ["x1"]}, "entity", "grpp",
      "grp"),
     ("tfidf_svd", {"columns": ["spnt"], "n_components": 2}, "columns", "spnt", "spent"),
+    ("ce_encoder", {"encoder": "WOEEncoder", "columns": ["colr"]}, "columns", "colr", "color"),
 ]  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from podium.features import (
     FEATURE_STAGES,
+    CeEncoder,
     CrossFit,
     GroupAggregates,
     KNNFeatures,
@@ -54,6 +55,8 @@ ESTIMATORS = [
     ),
     TargetEncoder(smoothing=2.0, min_count=2, noise=0.01, keep_original=False),
     CrossFit(StandardScaler()),
+    CeEncoder(encoder="CatBoostEncoder", columns=["x0"], n_splits=3),  # numbers as categories
+    CeEncoder(encoder="OrdinalEncoder", columns=["x0"]),  # unsupervised: fit once
 ]
 
 

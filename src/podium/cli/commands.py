@@ -1,4 +1,4 @@
-"""The commands: ``run``, ``runs``, ``validate``, ``new``."""
+"""The commands: ``run``, ``validate``, ``new``, ``blend`` (``runs`` is in :mod:`.runs`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from podium.cli.app import app, err, fail, out, print_notices, project_root
 from podium.cli.options import CompetitionArg, DataDirOpt, PipelineOpt, SeedOpt, SetOpt
@@ -32,6 +31,13 @@ def run(
         str | None, typer.Option("--storage", help="Optuna storage URL for --params.")
     ] = None,
     study: Annotated[str | None, typer.Option("--study", help="Study name for --params.")] = None,
+    keep_early_stopping: Annotated[
+        bool,
+        typer.Option(
+            "--keep-early-stopping",
+            help="With --params best: keep early stopping, not the trial's fixed count.",
+        ),
+    ] = False,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Recompute features (same as --set cache=off).")
     ] = False,
@@ -39,6 +45,8 @@ def run(
     """Cross-validate the pipeline, log the run to MLflow and write a submission."""
     from podium.tracking.process import warm_up
 
+    if keep_early_stopping and params is None:
+        fail(PodiumError("--keep-early-stopping applies to --params best only"))
     warm_up()  # MLflow loads in a child process while podium loads, reads and trains
     from podium.runner import run_competition
 
@@ -59,6 +67,8 @@ def run(
                 params=params,
                 storage=storage,
                 study=study,
+                keep_early_stopping=keep_early_stopping,
+                on_tuned=lambda lines: [err.print(f"tuned {x}", markup=False) for x in lines],
             )
     except PodiumError as exc:
         fail(exc)
@@ -125,34 +135,6 @@ def validate(
         out.print(f"repeated cv: {len(plan.repeats)} fold assignments (fingerprints {prints})")
     out.print(plan.target_note)
     out.print(f"stages: {checked} chain(s) fit on a sample of fold 1's training rows, ok")
-
-
-@app.command()
-def runs(
-    competition: CompetitionArg,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many runs.")] = 20,
-) -> None:
-    """List past runs from MLflow: name, CV mean ± std, models, duration, submission."""
-    from podium.config import load_config
-    from podium.runner import make_tracker
-
-    try:
-        root = project_root()
-        cfg = load_config(competition, root=root)
-        summaries = make_tracker(cfg, root).list_runs(max_results=limit)  # type: ignore[attr-defined]
-    except PodiumError as exc:
-        fail(exc)
-    if not summaries:
-        err.print(f"no runs yet for {cfg.competition.name}")
-        return
-    table = Table(title=f"runs of {cfg.competition.name}")
-    for col in ("run", "status", "CV", "models", "duration", "submission"):
-        table.add_column(col)
-    for s in summaries:
-        cv = "-" if s.cv_mean is None else f"{s.cv_mean:.5f} ± {(s.cv_std or 0):.5f}"
-        dur = "-" if s.duration_s is None else f"{s.duration_s:.0f}s"
-        table.add_row(s.name, s.status, cv, ",".join(s.models), dur, s.submission or "-")
-    out.print(table)
 
 
 _COMPETITION_TEMPLATE = """\
@@ -303,7 +285,11 @@ def blend(
     competition: CompetitionArg,
     runs: Annotated[
         str,
-        typer.Option("--runs", help="Run ids 'ID,ID,...' or 'top:N' (best N on the same folds)."),
+        typer.Option(
+            "--runs",
+            help="Runs 'A,B,...' (names, ids or id prefixes) or 'top:N' (best N distinct runs "
+            "on the same folds).",
+        ),
     ] = "top:3",
     method: Annotated[
         str, typer.Option("--method", help="weights | rank | power | hill | mean | stack")
@@ -345,3 +331,4 @@ from podium.cli import cache as _cache  # noqa: F401,E402
 from podium.cli import predict as _predict  # noqa: F401,E402
 from podium.cli import profile as _profile  # noqa: F401,E402
 from podium.cli import reference as _reference  # noqa: F401,E402
+from podium.cli import runs as _runs  # noqa: F401,E402

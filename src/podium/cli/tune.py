@@ -20,7 +20,7 @@ from podium.cli.options import (
 )
 from podium.exceptions import PodiumError
 
-__all__ = ["tune", "study"]
+__all__ = ["tune", "study", "reuse_command"]
 
 _Model = Annotated[
     str | None, typer.Option("--model", "-m", help="Pipeline model to tune (default: the first).")
@@ -143,9 +143,38 @@ def tune(
     out.print(f"best trial #{b.trial}: {metric}={b.value:.5f}")
     for key, value in {**b.params, **b.final}.items():
         out.print(f"  {key} = {value!r}")
-    hint = f" --storage {storage}" if storage else ""
-    hint += f" --study {result.study}" if study else ""
-    out.print(f"use them: podium run {competition} --params best{hint}")
+    hint = reuse_command(
+        competition, pipeline=result.setup.cfg.pipeline_name, study=result.study,
+        storage=storage, set_=set_, data_dir=data_dir, seed=seed,
+    )  # fmt: skip
+    out.print(f"use them: {hint}", markup=False)
+
+
+def reuse_command(
+    competition: str,
+    *,
+    pipeline: str,
+    study: str,
+    storage: str | None = None,
+    set_: list[str] | None = None,
+    data_dir: Any = None,
+    seed: int | None = None,
+) -> str:
+    """The ``podium run`` command that reuses this study's best trial: the same pipeline,
+    study (hence model and folds), storage, ``--set``, data and seed as the tuning."""
+    import shlex
+
+    args = ["podium", "run", competition, "--pipeline", pipeline, "--params", "best"]
+    args += ["--study", study]
+    if storage:
+        args += ["--storage", storage]
+    for item in set_ or ():
+        args += ["--set", item]
+    if data_dir is not None:
+        args += ["--data-dir", str(data_dir)]
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    return shlex.join(args)
 
 
 @app.command()

@@ -71,8 +71,8 @@ def _with_kinds(
 
 def check_stage_params(cls: type, use: str, params: dict[str, Any]) -> None:
     """Check a stage's parameters against its ``__init__`` signature (unknown names, with a
-    "did you mean") and its ``_parameter_constraints`` if it declares them (scikit-learn's
-    format).
+    "did you mean"), its ``_parameter_constraints`` if it declares them (scikit-learn's
+    format) and its classmethod ``check_params(params)`` if it has one.
 
     Raises:
         ParamError: keyed ``params.<name>``.
@@ -82,6 +82,9 @@ def check_stage_params(cls: type, use: str, params: dict[str, Any]) -> None:
     if not any(p.kind is p.VAR_KEYWORD for p in init):
         check_names(owner, params, signature_names(cls))
     check_values(owner, params, getattr(cls, "_parameter_constraints", {}))
+    own = getattr(cls, "check_params", None)  # a stage's own checks (e.g. ce_encoder's names)
+    if callable(own):
+        own(params)
 
 
 def build_chain(

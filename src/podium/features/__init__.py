@@ -5,6 +5,7 @@ adds them next to the built-in preprocessing stages.
 """
 
 from podium.features.aggregates import AGGS, GroupAggregates
+from podium.features.ce_encoder import CeEncoder
 from podium.features.counts import CountEncoder, KeyCodes
 from podium.features.crossfit import CrossFit, infer_task, make_inner_folds
 from podium.features.knn import KNNFeatures
@@ -19,11 +20,13 @@ FEATURE_STAGES: dict[str, type] = {
     "knn_features": KNNFeatures,
     "lag_features": LagFeatures,
     "tfidf_svd": TfidfSVD,
+    "ce_encoder": CeEncoder,
 }
 
 __all__ = [
     "AGGS",
     "FEATURE_STAGES",
+    "CeEncoder",
     "CountEncoder",
     "CrossFit",
     "GroupAggregates",

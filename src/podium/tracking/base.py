@@ -29,6 +29,9 @@ __all__ = [
     "Plot",
     "RunSummary",
     "flatten_params",
+    "cv_metrics",
+    "run_kind",
+    "RUN_KINDS",
     "default_tracking_uri",
     "resolve_tracking_uri",
     "check_reachable",
@@ -135,6 +138,33 @@ class Plot:
         return buffer.getvalue()
 
 
+RUN_KINDS = ("run", "tune", "audit", "blend")
+"""What a top-level run is: ``podium run``, a ``podium tune`` session, an audit, a blend."""
+
+
+def run_kind(tags: Mapping[str, str]) -> str:
+    """One of :data:`RUN_KINDS`, read from a run's tags."""
+    if tags.get("podium.kind") == "tune":
+        return "tune"
+    if tags.get("podium.audit"):
+        return "audit"
+    if tags.get("podium.blend"):
+        return "blend"
+    return "run"
+
+
+def cv_metrics(
+    metrics: Mapping[str, float], metric: str | None = None
+) -> tuple[float | None, float | None]:
+    """A run's CV mean and std, from whichever keys it was logged under: ``cv_mean`` and
+    ``cv_std``, or ``cv_<metric>`` and ``cv_<metric>_std``; a tuning session's
+    ``best_value`` as its mean. The one place that knows the CV metric keys."""
+    for mean_key, std_key in (("cv_mean", "cv_std"), (f"cv_{metric}", f"cv_{metric}_std")):
+        if mean_key in metrics:
+            return metrics[mean_key], metrics.get(std_key)
+    return metrics.get("best_value"), None
+
+
 @dataclass(frozen=True)
 class RunSummary:
     """One line of ``podium runs``: a (parent) run and its cross-validation result.
@@ -146,8 +176,8 @@ class RunSummary:
         start_time: When the run started (timezone-aware, UTC).
         duration_s: Seconds from start to end, ``None`` while running.
         metric: Name of the competition metric (tag ``podium.metric``).
-        cv_mean: Mean cross-validation score (metric ``cv_mean``).
-        cv_std: Standard deviation over folds (metric ``cv_std``).
+        cv_mean: Mean cross-validation score (see :func:`cv_metrics`).
+        cv_std: Standard deviation over folds.
         models: Model names (tag ``podium.models``, comma separated).
         submission: Path of the written submission (tag ``podium.submission``).
         tags: All tags of the run.
@@ -165,6 +195,21 @@ class RunSummary:
     submission: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def kind(self) -> str:
+        """``run``, ``tune``, ``audit`` or ``blend`` (:func:`run_kind`)."""
+        return run_kind(self.tags)
+
+    @property
+    def pipeline(self) -> str | None:
+        """The pipeline's name (tag ``podium.pipeline``; ``blend:<method>`` for a blend)."""
+        return self.tags.get("podium.pipeline")
+
+    @property
+    def short_id(self) -> str:
+        """The first 8 characters of the run id (any unique prefix names the run)."""
+        return self.run_id[:8]
+
     @classmethod
     def from_run(cls, run: Any) -> RunSummary:
         """Summarize an MLflow ``Run`` (read through its ``info`` and ``data`` attributes)."""
@@ -173,6 +218,7 @@ class RunSummary:
         duration = None
         if info.end_time and info.start_time:
             duration = (info.end_time - info.start_time) / 1000
+        cv_mean, cv_std = cv_metrics(data.metrics, tags.get("podium.metric"))
         return cls(
             run_id=info.run_id,
             name=info.run_name or "",
@@ -180,8 +226,8 @@ class RunSummary:
             start_time=datetime.fromtimestamp((info.start_time or 0) / 1000, tz=UTC),
             duration_s=duration,
             metric=tags.get("podium.metric"),
-            cv_mean=data.metrics.get("cv_mean"),
-            cv_std=data.metrics.get("cv_std"),
+            cv_mean=cv_mean,
+            cv_std=cv_std,
             models=[m.strip() for m in tags.get("podium.models", "").split(",") if m.strip()],
             submission=tags.get("podium.submission"),
             tags=tags,

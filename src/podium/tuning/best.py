@@ -31,7 +31,7 @@ from podium.tuning.study import (
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["BestParams", "best_params", "save_best", "apply_best", "BEST_ARTIFACT"]
+__all__ = ["BestParams", "best_params", "save_best", "apply_best", "changes", "BEST_ARTIFACT"]
 
 BEST_ARTIFACT = "best_params.yaml"
 
@@ -52,9 +52,14 @@ class BestParams:
     params: dict[str, Any] = field(default_factory=dict)
     final: dict[str, Any] = field(default_factory=dict)
 
-    def overrides(self) -> list[str]:
-        """``--set`` strings: the parameters, then the fixed iteration count."""
-        return [format_override(k, v) for k, v in {**self.params, **self.final}.items()]
+    def overrides(self, *, keep_early_stopping: bool = False) -> list[str]:
+        """``--set`` strings: the parameters, then the fixed iteration count (left out
+        with ``keep_early_stopping``: the run stops early as the trial did)."""
+        return [format_override(k, v) for k, v in self.values(keep_early_stopping).items()]
+
+    def values(self, keep_early_stopping: bool = False) -> dict[str, Any]:
+        """path -> value the run applies."""
+        return {**self.params, **({} if keep_early_stopping else self.final)}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,7 +111,8 @@ def apply_best(
     params: str = "best",
     storage: str | None = None,
     study: str | None = None,
-) -> tuple[Plan, dict[str, str]]:
+    keep_early_stopping: bool = False,
+) -> tuple[Plan, dict[str, str], list[str]]:
     """Re-plan a run with the best tuned parameters (``podium run --params best``).
 
     Without ``study``, every study of this competition, pipeline and fold assignment in
@@ -118,9 +124,13 @@ def apply_best(
         params: only ``"best"``.
         storage: Optuna storage URL (default: the competition's ``optuna.db``).
         study: one study name.
+        keep_early_stopping: keep the pipeline's early stopping instead of the fixed
+            iteration count the best trial's early stopping found.
 
     Returns:
-        The new plan and tags recording where the parameters came from.
+        The new plan, tags recording where the parameters came from, and one line per
+        value the parameters changed (``models.lgb.params.n_estimators=437 from the best
+        trial's early stopping``).
 
     Raises:
         TuningError: no such study, a study scored on other folds, no complete trial, or
@@ -162,14 +172,14 @@ def apply_best(
     chosen = [best_params(load_study(st, n, url=url)) for n in names]
     merged: dict[str, tuple[Any, str]] = {}
     for b in chosen:
-        for key, value in {**b.params, **b.final}.items():
+        for key, value in b.values(keep_early_stopping).items():
             if key in merged and merged[key][0] != value:
                 raise TuningError(
                     f"studies {merged[key][1]!r} and {b.study!r} set {key} differently; "
                     "pass --study"
                 )
             merged[key] = (value, b.study)
-    sets = [s for b in chosen for s in b.overrides()]
+    sets = [s for b in chosen for s in b.overrides(keep_early_stopping=keep_early_stopping)]
     new_cfg = load_config(
         cfg.competition_file,
         root=root,
@@ -184,4 +194,45 @@ def apply_best(
         "podium.tuning_studies": ",".join(b.study for b in chosen),
         "podium.tuning_trials": ",".join(f"{b.model}#{b.trial}={b.value:.6g}" for b in chosen),
     }
-    return new_plan, tags
+    if keep_early_stopping:
+        tags["podium.tuning_early_stopping"] = "kept"
+    return new_plan, tags, changes(cfg.pipeline.model_dump(mode="json"),
+                                   new_cfg.pipeline.model_dump(mode="json"), chosen,
+                                   keep_early_stopping=keep_early_stopping)  # fmt: skip
+
+
+_MISSING = object()
+
+
+def _at(tree: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(tree, dict) or part not in tree:
+            return _MISSING
+        tree = tree[part]
+    return tree
+
+
+def changes(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    chosen: list[BestParams],
+    *,
+    keep_early_stopping: bool = False,
+) -> list[str]:
+    """One line per pipeline value (path relative to the pipeline) the best trials changed,
+    saying where it came from; values the user's ``--set`` overrode are not listed."""
+    lines = []
+    for b in chosen:
+        for key, value in b.values(keep_early_stopping).items():
+            old, new = _at(before, key), _at(after, key)
+            if new != value or old == new:
+                continue  # the user's --set won, or the value was already the config's
+            if key in b.final and key.endswith(".early_stopping"):
+                why = "(the iteration count is fixed; --keep-early-stopping keeps it)"
+            elif key in b.final:
+                why = "from the best trial's early stopping"
+            else:
+                was = "" if old is _MISSING else f", was {old!r}"
+                why = f"from trial #{b.trial} of study {b.study}{was}"
+            lines.append(f"{key}={value!r} {why}")
+    return lines
