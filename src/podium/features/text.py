@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from podium._validate import Integral, Interval, check_param
 from podium.exceptions import ConfigError
 from podium.stages.base import BaseStage, check_columns
 
@@ -129,8 +130,7 @@ class TfidfSVD(BaseStage):
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         n = self.n_components
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ConfigError(f"stage {STAGE!r}: n_components must be an integer >= 1, got {n!r}")
+        check_param("n_components", n, Interval(Integral, 1), where=f"stage {STAGE!r}")
         check_columns(X, self.columns, STAGE, "columns")
         self.columns_ = list(self.columns) if self.columns is not None else free_text_columns(X)
         self.vectorizers_: dict[str, list[TfidfVectorizer]] = {}

@@ -24,7 +24,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
 
-from podium.exceptions import TrackingError
+from podium.exceptions import TrackingError, one_line
 from podium.lifeline import process_token, token_alive
 from podium.stores import creation_lock, redact, sqlite_path
 from podium.tracking.base import (
@@ -139,7 +139,7 @@ def _reason(exc: BaseException) -> str:
             return "no space left on device (database or disk is full)"
     orig = getattr(exc, "orig", None)
     base = orig if isinstance(orig, BaseException) else exc
-    return (str(base).strip().splitlines() or [type(base).__name__])[0]
+    return one_line(base)
 
 
 class MlflowTracker:
@@ -259,7 +259,7 @@ class MlflowTracker:
             with suppress(Exception), _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT):
                 self._flush(run_id)
             with suppress(Exception), _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT):
-                error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+                error = one_line(exc, typed=True)[:500]
                 self._client.set_tag(run_id, "podium.error", error)
                 self._client.set_terminated(run_id, status=status)
             raise

@@ -19,6 +19,7 @@ from podium.engine import build_all, run_cv
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.experiment import split_context
 from podium.engine.result import FoldResult
+from podium.exceptions import one_line
 from podium.tracking.base import Tracker
 from podium.tuning.trial_log import TrialLogger, TrialRecord
 
@@ -113,7 +114,7 @@ class Objective:
             )
             raise
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            error = one_line(exc, typed=True)
             trial.set_user_attr("error", error)
             self.log.submit(replace(record, state="failed", error=error))
             raise
