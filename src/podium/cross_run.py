@@ -95,7 +95,8 @@ def select_runs(
             )
     data = {s.tags.get("podium.data_fingerprint") for s in chosen}
     if len(data) > 1:
-        raise ConfigError(f"--runs: the runs were made on different data files ({sorted(data)})")
+        files = sorted(data, key=str)
+        raise ConfigError(f"--runs: the runs were made on different data files ({files})")
     return chosen
 
 
@@ -139,7 +140,7 @@ def _blend(
     comp = cfg.competition
     metric = get_metric(comp.metric, comp.task)
     members = select_runs(
-        tracker.list_runs(max_results=1000),  # type: ignore[attr-defined]
+        tracker.list_runs(max_results=1000),
         runs,
         greater_is_better=metric.greater_is_better,
     )
@@ -151,8 +152,8 @@ def _blend(
     tests: dict[str, np.ndarray] = {}
     folds: Folds | None = None
     for s in members:
-        oof = tracker.load_frame(s.run_id, "oof.parquet")  # type: ignore[attr-defined]
-        test = tracker.load_frame(s.run_id, "test.parquet")  # type: ignore[attr-defined]
+        oof = tracker.load_frame(s.run_id, "oof.parquet")
+        test = tracker.load_frame(s.run_id, "test.parquet")
         if len(oof) != len(y) or not np.array_equal(oof["target"].to_numpy(), y):
             raise ConfigError(f"run {s.run_id}: its targets differ from the data's")
         if folds is None:
@@ -197,8 +198,8 @@ def _blend(
         for k, v in (res.weights or {}).items():
             metrics[f"weight.{k}"] = v
         tracker.log_metrics(metrics)
-        for k, sc in enumerate(res.fold_scores):
-            tracker.log_metrics({"fold_score": sc}, step=k)
+        for step, sc in enumerate(res.fold_scores):
+            tracker.log_metrics({"fold_score": sc}, step=step)
         oof_frame = pd.DataFrame({"target": y, "fold": folds.fold})
         oof_frame = pd.concat([oof_frame, _frame(res.oof, "oof")], axis=1)
         tracker.log_frame(oof_frame, "oof.parquet")

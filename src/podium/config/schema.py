@@ -8,7 +8,7 @@ declares stages and models, reusable across competitions. Unknown keys are error
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -154,7 +154,7 @@ class SubmissionSpec(_Strict):
         columns: Sequence[object],
         *,
         task: str | None = None,
-        classes: Sequence[object] | None = None,
+        classes: Iterable[object] | None = None,
     ) -> list[str]:
         """The sample submission's columns that predictions fill, given its ``columns``.
 

@@ -340,7 +340,8 @@ def run_cv(
     if X_test is not None and test_predictions == "refit":
         test, refit_iters, refit = _refit_predict(job, fold_results, [o.fit_rows for o in outs])
     elif X_test is not None:
-        test = np.sum([o.test_pred for o in outs], axis=0) / folds.n_splits
+        preds = [o.test_pred for o in outs]  # every fold predicts the test rows
+        test = np.sum([p for p in preds if p is not None], axis=0) / folds.n_splits
     scores = np.array([f.score for f in fold_results])
     imp = pd.concat([o.importance for o in outs], axis=1).fillna(0.0).mean(axis=1)
     return CVResult(

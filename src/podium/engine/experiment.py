@@ -249,7 +249,7 @@ def average_seeds(repeats: list[CVResult], plan: Plan) -> CVResult:
     folds = []
     for k, (_, va) in enumerate(plan.folds.split()):
         first = repeats[0].folds[k]
-        iters = [r.folds[k].best_iteration for r in repeats if r.folds[k].best_iteration]
+        iters = [b for r in repeats if (b := r.folds[k].best_iteration)]
         folds.append(
             dataclasses.replace(
                 first,

@@ -68,6 +68,7 @@ def stack(
     if target_transform == "log1p":
         X2, T2 = np.log1p(X2.clip(lower=0)), np.log1p(T2.clip(lower=0))
     if passthrough is not None:
+        assert passthrough_test is not None  # given together (see the caller)
         X2 = pd.concat([X2, passthrough.reset_index(drop=True)], axis=1)
         T2 = pd.concat([T2, passthrough_test.reset_index(drop=True)], axis=1)
     results: dict[str, CVResult] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -82,6 +82,7 @@ class GroupAggregates(BaseStage):
         )
         key_cols = list(dict.fromkeys(c for k in keys for c in k))
         check_columns(X, key_cols, STAGE, "by")
+        values: list[Hashable]
         if self.columns is None:
             values = [c for c in numeric_columns(X) if c not in key_cols]
         else:
@@ -132,7 +133,7 @@ class GroupAggregates(BaseStage):
 
 
 def _group_table(
-    rows: pd.DataFrame, values: list[Hashable], codes: np.ndarray, k: int, aggs: list[str]
+    rows: pd.DataFrame, values: Sequence[Hashable], codes: np.ndarray, k: int, aggs: list[str]
 ) -> dict[tuple[Hashable, str], np.ndarray]:
     """Per (column, agg): an array of length K+1 (row 0 = missing/unseen key)."""
     frame = pd.DataFrame(

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from itertools import combinations
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from podium._validate import Integral, Interval
 from podium.exceptions import ConfigError
 
 __all__ = [
@@ -182,7 +182,7 @@ def interaction_order(pairs: Any, interactions: Any, max_pairs: Any, stage: str)
 
 
 def _is_int(value: Any, low: int) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= low
+    return Interval(Integral, low).is_satisfied_by(value)
 
 
 def expand_keys(

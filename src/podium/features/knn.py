@@ -200,7 +200,11 @@ class KNNFeatures(CrossFitStage):
         return self._join(X, out)
 
     def _fit(
-        self, X: pd.DataFrame, y: pd.Series | None, split_context: SplitContext | None = None
+        self,
+        X: pd.DataFrame,
+        y: pd.Series | None,
+        split_context: SplitContext | None = None,
+        **_: Any,
     ) -> None:
         assert y is not None  # checked by CrossFitStage.fit
         if len(y) != len(X):

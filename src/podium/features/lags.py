@@ -112,7 +112,11 @@ class LagFeatures(BaseStage):
         return self.fit(X, y, split_context=split_context).transform(X)
 
     def _fit(
-        self, X: pd.DataFrame, y: pd.Series | None, split_context: SplitContext | None = None
+        self,
+        X: pd.DataFrame,
+        y: pd.Series | None,
+        split_context: SplitContext | None = None,
+        **_: Any,
     ) -> None:
         self._check_params(X)
         uses_target = bool(self.target_lags_ or self.rolling_ or self.aggregates_)

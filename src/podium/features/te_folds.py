@@ -45,6 +45,8 @@ class FoldTables:
         self._w: np.ndarray | None = None
         for j in range(len(target.suffixes)):
             v = target.column(j)
+            a: np.ndarray
+            b: np.ndarray
             if target.indicator:  # 0/1 int8: count the 1s, no float64 copy of v
                 c = np.zeros(f)
                 a = np.bincount(self.fold[v.view(bool)], minlength=f).astype(np.float64)

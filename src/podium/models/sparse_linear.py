@@ -241,7 +241,7 @@ class SparseLinearAdapter(ModelAdapter):
         est = {**self._defaults(), **{k: v for k, v in user.items() if k in allowed}}
         return own, est
 
-    def _prepare(self, X: pd.DataFrame, *, fitting: bool) -> Any:  # type: ignore[override]
+    def _prepare(self, X: pd.DataFrame, *, fitting: bool) -> Any:
         if fitting:
             own, _ = self._split_params()
             names = [str(c) for c in self._columns]

@@ -7,6 +7,7 @@ their ``fit_transform`` returns out-of-fold values and differs from ``fit().tran
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
@@ -45,13 +46,15 @@ def as_frame(X: Any, columns: list[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=names)
 
 
-def check_columns(X: pd.DataFrame, columns: list[str] | None, stage: str, key: str) -> None:
+def check_columns(
+    X: pd.DataFrame, columns: Sequence[Hashable] | None, stage: str, key: str
+) -> None:
     """Raise ConfigError naming a configured column that ``X`` lacks (closest suggested)."""
     for col in columns or []:
         if col not in X.columns:
             raise ConfigError(
                 f"stage {stage!r}: {key} names column {col!r}, which the data does not have"
-                f"{did_you_mean(col, map(str, X.columns))}"
+                f"{did_you_mean(str(col), map(str, X.columns))}"
             )
 
 

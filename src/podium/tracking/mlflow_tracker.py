@@ -301,7 +301,9 @@ class MlflowTracker:
                 take = min(size, room, len(pending))
                 request[kind], entities[kind] = pending[:take], pending[take:]
                 room -= take
-            self._client.log_batch(run_id, **request)
+            self._client.log_batch(
+                run_id, request["metrics"], request["params"], request["tags"]
+            )
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Log flattened, stringified params (truncated to MLflow's limit, 100 per batch)."""
@@ -329,7 +331,8 @@ class MlflowTracker:
                 now = int(time.time() * 1000)
                 entities: list[Any] = [Metric(k, v, now, step) for k, v in items]
             else:
-                cls, cut = (Param, limits.MAX_PARAM_VAL_LENGTH)
+                cls: type[Param | RunTag] = Param
+                cut = limits.MAX_PARAM_VAL_LENGTH
                 if kind == "tags":
                     cls, cut = (RunTag, limits.MAX_TAG_VAL_LENGTH)
                 entities = [cls(k, v[:cut]) for k, v in items]

@@ -200,7 +200,8 @@ class Objective:
             return {}
         n_train = np.array([f.n_train for f in folds], dtype=float)
         n_fit = n_train - np.maximum(1, np.round(n_train * es.holdout))
-        count = max(1, int(round(float(np.mean(best)) * float(np.mean(n_train / n_fit)))))
+        mean_best = float(np.mean([b for b in best if b is not None]))  # all are (above)
+        count = max(1, int(round(mean_best * float(np.mean(n_train / n_fit)))))
         aliases = {param, *getattr(model, "aliases", {}).get(param, ())}
         key = next((k for k in (spec.params or {}) if k in aliases), param)
         prefix = f"models.{self.setup.model}"

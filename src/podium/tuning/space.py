@@ -64,6 +64,7 @@ class Param:
         """Ask ``trial`` for a value of this entry (named by its path)."""
         if self.kind == "categorical":
             return trial.suggest_categorical(self.path, list(self.choices))
+        assert self.low is not None and self.high is not None  # set for int and float
         if self.kind == "int":
             return trial.suggest_int(
                 self.path, int(self.low), int(self.high), step=int(self.step or 1), log=self.log

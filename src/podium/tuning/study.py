@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -172,7 +172,7 @@ def open_study(
     name: str,
     *,
     attrs: dict[str, str],
-    direction: str,
+    direction: Literal["minimize", "maximize"],
     storage_url: str = "",
 ) -> optuna.Study:
     """Create the study ``name`` or resume it, refusing one made for other folds or models.
