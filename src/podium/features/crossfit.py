@@ -25,7 +25,7 @@ from podium.cv import Folds, SplitContext
 from podium.exceptions import ConfigError, LeakageError
 from podium.features.inner_folds import check_disjoint, context_for, make_inner_folds
 from podium.features.target_codes import MAX_CLASSES, infer_task, target_codes
-from podium.stages.base import BaseStage, as_frame
+from podium.stages.base import BaseStage, NamedStage, as_frame
 
 __all__ = [
     "MAX_CLASSES",
@@ -59,7 +59,7 @@ def check_supervised_fit_on(fit_on: Any, stage: str) -> None:
         raise ConfigError(f"stage {stage!r}: fit_on must be 'train', got {fit_on!r}")
 
 
-class CrossFitted:
+class CrossFitted(NamedStage):
     """What every cross-fitted stage shares: the out-of-fold ``fit_transform``.
 
     A subclass sets ``stage_name`` (its registry name, used by every error message),
@@ -114,14 +114,6 @@ class CrossFitted:
             split_context=split_context,
             stage=self.stage_name,
         )
-
-    @property
-    def _where(self) -> str:
-        """``stage '<stage_name>'``, the start of the stage's error messages."""
-        return f"stage {self.stage_name!r}"
-
-    def _msg(self, text: str) -> str:
-        return f"{self._where}: {text}"
 
 
 class CrossFitStage(CrossFitted, BaseStage):
