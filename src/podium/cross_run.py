@@ -101,7 +101,8 @@ def select_runs(
             )
     data = {s.tags.get("podium.data_fingerprint") for s in chosen}
     if len(data) > 1:
-        raise ConfigError(f"--runs: the runs were made on different data files ({sorted(data)})")
+        files = sorted(data, key=str)
+        raise ConfigError(f"--runs: the runs were made on different data files ({files})")
     return chosen
 
 
@@ -145,7 +146,7 @@ def _blend(
     comp = cfg.competition
     metric = get_metric(comp.metric, comp.task)
     members = select_runs(
-        tracker.list_runs(max_results=1000),  # type: ignore[attr-defined]
+        tracker.list_runs(max_results=1000),
         runs,
         greater_is_better=metric.greater_is_better,
     )
@@ -158,8 +159,8 @@ def _blend(
     folds: Folds | None = None
     repeats: tuple[Folds, ...] = ()  # repeated CV: every repeat's folds (see _repeat_folds)
     for s in members:
-        oof = tracker.load_frame(s.run_id, "oof.parquet")  # type: ignore[attr-defined]
-        test = tracker.load_frame(s.run_id, "test.parquet")  # type: ignore[attr-defined]
+        oof = tracker.load_frame(s.run_id, "oof.parquet")
+        test = tracker.load_frame(s.run_id, "test.parquet")
         if len(oof) != len(y) or not np.array_equal(oof["target"].to_numpy(), y):
             raise ConfigError(f"run {s.run_id}: its targets differ from the data's")
         if folds is None:
@@ -201,8 +202,8 @@ def _blend(
             keys.nested_key(metric.name): res.cv_mean,
             keys.insample_key(metric.name): res.naive_score,
         }
-        for k, v in (res.weights or {}).items():
-            metrics[f"weight.{k}"] = v
+        for member, v in (res.weights or {}).items():
+            metrics[f"weight.{member}"] = v
         tracker.log_metrics(metrics)
         for k, sc in enumerate(res.fold_scores):
             tracker.log_metrics({keys.fold_key(metric.name): sc}, step=k)

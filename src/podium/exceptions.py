@@ -20,6 +20,7 @@ __all__ = [
     "NotFittedError",
     "TrackingError",
     "did_you_mean",
+    "one_line",
     "plain",
 ]
 
@@ -78,6 +79,29 @@ def plain(value: object) -> str:
         except (TypeError, ValueError):
             pass
     return repr(value)
+
+
+def one_line(exc: BaseException, *, typed: bool = False, default: str | None = None) -> str:
+    """The first line of an exception's message, for a one-line report.
+
+    Leading and trailing blank space is dropped first. A message with no text gives the
+    exception's type name (or ``default`` when given).
+
+    Args:
+        exc: the exception.
+        typed: prefix the type name (``"OSError: disk full"``; ``"OSError"`` alone when
+            there is no message).
+        default: what an empty message gives instead of the type name (ignored with
+            ``typed``).
+    """
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    name = type(exc).__name__
+    if typed:
+        return f"{name}: {first}" if first else name
+    if first:
+        return first
+    return name if default is None else default
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
-from podium.exceptions import ConfigError
+from podium.exceptions import ConfigError, one_line
 from podium.registry import Registry
 
 __all__ = ["load_plugins", "module_name", "plugin_error", "plugin_file"]
@@ -76,7 +76,7 @@ def load_plugins(path: str | Path, registry: Registry) -> ModuleType:
     except ConfigError as exc:
         if str(path) in str(exc):
             raise
-        raise ConfigError(f"{path}: register(registry) failed: {_first_line(exc)}") from None
+        raise ConfigError(f"{path}: register(registry) failed: {one_line(exc)}") from None
     except SystemExit as exc:
         raise ConfigError(
             f"{path}{_line_in(exc, path)}: register(registry) called sys.exit({exc.code!r})"
@@ -84,7 +84,7 @@ def load_plugins(path: str | Path, registry: Registry) -> ModuleType:
     except Exception as exc:
         where = _line_in(exc, path)
         raise ConfigError(
-            f"{path}{where}: register(registry) failed: {type(exc).__name__}: {_first_line(exc)}"
+            f"{path}{where}: register(registry) failed: {one_line(exc, typed=True)}"
         ) from None
     return module
 
@@ -117,7 +117,7 @@ def _import(path: Path) -> ModuleType:
         sys.modules.pop(name, None)
         raise ConfigError(
             f"{path}{_line_in(exc, path)}: plug-in failed to import: "
-            f"{type(exc).__name__}: {_first_line(exc)}"
+            f"{one_line(exc, typed=True)}"
         ) from None
     module.__podium_stamp__ = stamp  # type: ignore[attr-defined]
     _pickle_by_value(module)
@@ -157,7 +157,7 @@ def plugin_error(obj: object, action: str, exc: Exception) -> ConfigError | None
     method = inside[-1].name if inside else action
     return ConfigError(
         f"plug-in {file}{line}: {type(obj).__name__}.{method} raised "
-        f"{type(exc).__name__}: {_first_line(exc)} (in {action})"
+        f"{one_line(exc, typed=True)} (in {action})"
     )
 
 
@@ -178,8 +178,3 @@ def _line_in(exc: BaseException, path: Path) -> str:
         if frame.filename and str(Path(frame.filename).resolve()) == target:
             line = frame.lineno
     return f":{line}" if line else ""
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

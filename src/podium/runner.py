@@ -332,8 +332,8 @@ def _log_result(
     oof = _pred_frame(result.oof, "oof")
     oof.insert(0, "fold", plan.folds.fold)
     oof.insert(0, "target", plan.y)
-    for r, folds in enumerate(plan.extra_folds, start=1):  # repeated CV: the other repeats
-        oof.insert(1 + r, f"fold_repeat{r}", folds.fold)
+    for rep, folds in enumerate(plan.extra_folds, start=1):  # repeated CV: the other repeats
+        oof.insert(1 + rep, f"fold_repeat{rep}", folds.fold)
     for name, r in result.results.items():
         oof = pd.concat([oof, _pred_frame(r.oof, name)], axis=1)
     tracker.log_frame(oof, "oof.parquet")

@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from podium.config import ResolvedConfig, load_config
 from podium.data import load_data, resolve_data_dir
@@ -72,7 +72,14 @@ def plan_run(
     return prepare(cfg, data, registry)
 
 
-def run_inputs(cfg: ResolvedConfig, data_dir: Path) -> dict[str, list[Path]]:
+class RunInputs(TypedDict):
+    """The keyword arguments of :func:`podium.outputs.check_output` a run gives."""
+
+    inputs: list[Path]
+    input_dirs: list[Path]
+
+
+def run_inputs(cfg: ResolvedConfig, data_dir: Path) -> RunInputs:
     """What a run reads, for :func:`podium.outputs.check_output`: the data, config and
     plug-in files, and the data folder (nothing is ever written inside it)."""
     spec = cfg.competition.data

@@ -240,7 +240,7 @@ def _frame() -> pd.DataFrame:
     ("stage", "match"),
     [
         (TargetEncoder(columns=["c"]), r"stage 'target_encoder' needs the target.*y is None"),
-        (KNNFeatures(columns=["x"], ks=[1]), r"stage 'knn_features' requires y.*y is None"),
+        (KNNFeatures(columns=["x"], ks=[1]), r"stage 'knn_features' needs the target.*y is None"),
         (
             LagFeatures(entity="e", period="p", target_lags=[1]),
             r"stage 'lag_features' requires y.*y is None",

@@ -275,7 +275,7 @@ def test_choose_algorithm_rule() -> None:
 @pytest.mark.parametrize(
     ("params", "fit_kwargs", "match"),
     [
-        ({}, {"y": None}, "stage 'knn_features' requires y"),
+        ({}, {"y": None}, "stage 'knn_features' needs the target; it requires y"),
         ({"columns": ["f1", "ff2"]}, {}, "names column 'ff2'.* - did you mean 'f2'"),
         ({"columns": ["name"]}, {}, "must be numeric"),
         ({"ks": [0, 2]}, {}, "ks must be"),

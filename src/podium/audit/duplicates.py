@@ -141,7 +141,9 @@ def duplicates_and_ids(
     order_auc = target_auc(np.arange(n, dtype="float64"), y, task)
     pos = int(_binary(y, task).sum())
     chunks = np.array_split(_binary(y, task) if task != "regression" else y, N_CHUNKS)
-    id_like, near_unique, stats = [], [], []
+    id_like: list[ColumnFinding] = []
+    near_unique: list[ColumnFinding] = []
+    stats = []
     for col in train.columns:
         x = train[col]
         if x.dtype.kind != "f" or x.notna().sum() < 10:

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from podium.exceptions import PodiumError
+from podium.exceptions import PodiumError, one_line
 
 __all__ = ["app", "main", "print_notices", "project_root"]
 
@@ -42,7 +42,7 @@ def fail(exc: BaseException) -> None:
     """Print one line (traceback with -v) and exit 2."""
     if _state["verbose"]:
         traceback.print_exception(exc, file=sys.stderr)
-    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    msg = one_line(exc)
     err.print(f"[bold red]error:[/] {msg}", markup=True, highlight=False)
     raise typer.Exit(code=2)
 

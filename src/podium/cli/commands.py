@@ -68,7 +68,11 @@ def run(
                 storage=storage,
                 study=study,
                 keep_early_stopping=keep_early_stopping,
-                on_tuned=lambda lines: [err.print(f"tuned {x}", markup=False) for x in lines],
+                on_tuned=lambda lines: (
+                    None
+                    if not lines
+                    else err.print("\n".join(f"tuned {x}" for x in lines), markup=False)
+                ),
             )
     except PodiumError as exc:
         fail(exc)

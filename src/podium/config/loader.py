@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from podium.config.schema import CompetitionConfig, PipelineConfig
-from podium.exceptions import ConfigError, did_you_mean
+from podium.exceptions import ConfigError, did_you_mean, one_line
 
 __all__ = [
     "ResolvedConfig",
@@ -120,7 +120,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = getattr(exc, "problem", None) or one_line(exc)
         raise ConfigError(f"{path}{where}: malformed YAML: {problem}") from None
     if data is None:
         data = {}

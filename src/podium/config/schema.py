@@ -8,7 +8,7 @@ declares stages and models, reusable across competitions. Unknown keys are error
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from pydantic import (
@@ -139,7 +139,7 @@ class CVSpec(_Strict):
     from_features: list[str] = Field(default_factory=list)
     """Set by ``scheme: auto``: the time/groups columns it took from the features (they
     stay features; columns named in cv otherwise are not features)."""
-    repeats: int = Field(1, ge=1)  # fold assignments, seeds seed, seed+1, ...: repeated CV
+    repeats: int = Field(default=1, ge=1)  # fold assignments, seeds seed, seed+1, ...: repeated CV
 
     @field_validator("scheme")
     @classmethod
@@ -211,7 +211,7 @@ class SubmissionSpec(_Strict):
         columns: Sequence[object],
         *,
         task: str | None = None,
-        classes: Sequence[object] | None = None,
+        classes: Iterable[object] | None = None,
     ) -> list[str]:
         """The sample submission's columns that predictions fill, given its ``columns``.
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from podium._validate import Integral, Interval, check_param
 from podium.config.schema import CV_SCHEMES
 from podium.exceptions import ConfigError, DataError, LeakageError, did_you_mean, plain
 
@@ -113,8 +114,7 @@ class Folds:
     def __post_init__(self) -> None:
         check_scheme(self.scheme)
         k = self.n_splits
-        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
-            raise ConfigError(f"n_splits must be an integer >= 2, got {k!r}")
+        check_param("n_splits", k, Interval(Integral, 2))
         k = int(k)
         fold = np.asarray(self.fold)
         if fold.ndim != 1 or fold.dtype.kind not in "iu":

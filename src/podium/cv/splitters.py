@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
+from podium._validate import Integral, Interval, check_param
 from podium.cv.folds import (
     Folds,
     as_1d,
@@ -194,8 +195,7 @@ def inner_folds(
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    check_param(name, value, Interval(Integral), expected=f"an integer >= {minimum}")
     if value < minimum:
         raise ConfigError(f"{name} must be >= {minimum}, got {value}")
     return int(value)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from podium.exceptions import DataError
+from podium.exceptions import DataError, one_line
 
 __all__ = ["read_csv"]
 
@@ -50,8 +50,7 @@ def read_csv(path: Path, role: str, data_dir: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: {role} file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise DataError(f"{path}: cannot read {role} file as CSV: {first}") from None
+        raise DataError(f"{path}: cannot read {role} file as CSV: {one_line(exc)}") from None
     if frame.empty:
         raise DataError(f"{path}: {role} file has no rows")
     return frame

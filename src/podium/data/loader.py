@@ -19,7 +19,7 @@ from podium.data.csvfile import DATA_DIR_ENV
 from podium.data.csvfile import read_csv as _read_csv
 from podium.data.datetimes import parse_datetimes
 from podium.data.profile import Profile, profile_columns
-from podium.exceptions import DataError, did_you_mean, plain
+from podium.exceptions import DataError, did_you_mean, one_line, plain
 
 __all__ = [
     "CompetitionData",
@@ -136,9 +136,8 @@ def _filter(train: pd.DataFrame, query: str, path: Path) -> pd.DataFrame:
     try:
         kept = train.query(query, engine="python")
     except Exception as exc:  # pandas raises many kinds for a bad expression
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(
-            f"{path}: data.train_filter {query!r} cannot be applied: {first}"
+            f"{path}: data.train_filter {query!r} cannot be applied: {one_line(exc)}"
         ) from None
     if kept.empty:
         raise DataError(f"{path}: data.train_filter {query!r} keeps no rows")

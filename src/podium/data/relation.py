@@ -238,8 +238,8 @@ def _groups(data: CompetitionData, cv: CVSpec) -> GroupRelation | None:
             and prof[c].per_row <= 0.5
         ]  # fmt: skip
     found = [
-        GroupRelation(c, float(prof[c].unseen), prof[c].n_distinct)
+        GroupRelation(c, float(unseen), prof[c].n_distinct)
         for c in names
-        if prof[c].unseen is not None
+        if (unseen := prof[c].unseen) is not None
     ]
     return max(found, key=lambda g: g.unseen) if found else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from podium.config import ModelSpec, ResolvedConfig, StageSpec
@@ -69,7 +69,7 @@ def _with_kinds(
     return spec if params == spec.params else spec.model_copy(update={"params": params})
 
 
-def check_stage_params(cls: type, use: str, params: dict[str, Any]) -> None:
+def check_stage_params(cls: Callable[..., Any], use: str, params: dict[str, Any]) -> None:
     """Check a stage's parameters against its ``__init__`` signature (unknown names, with a
     "did you mean"), its ``_parameter_constraints`` if it declares them (scikit-learn's
     format) and its classmethod ``check_params(params)`` if it has one.
@@ -78,7 +78,7 @@ def check_stage_params(cls: type, use: str, params: dict[str, Any]) -> None:
         ParamError: keyed ``params.<name>``.
     """
     owner = f"stage {use!r}"
-    init = inspect.signature(cls.__init__).parameters.values()
+    init = inspect.signature(cls).parameters.values()
     if not any(p.kind is p.VAR_KEYWORD for p in init):
         check_names(owner, params, signature_names(cls))
     check_values(owner, params, getattr(cls, "_parameter_constraints", {}))

@@ -28,6 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from podium.exceptions import one_line
+
 __all__ = ["CacheUsage", "clear_cache", "read_entry", "remove_entry", "usage", "write_entry"]
 
 logger = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ def _write_frame(frame: pd.DataFrame, file: Path) -> dict[str, Any]:
         json.dumps(cats, allow_nan=False)
         pq.write_table(pa.Table.from_pandas(plain, preserve_index=None), file)
     except (TypeError, ValueError, pa.ArrowException) as exc:
-        raise NoRoundTrip(str(exc).splitlines()[0]) from None
+        raise NoRoundTrip(one_line(exc)) from None
     return {"rows": len(frame), "categorical": cats}
 
 

@@ -371,7 +371,7 @@ def run_cv(
     if X_test is not None and test_predictions == "refit":
         test, refit_iters, refit = _refit_predict(job, fold_results, [o.fit_rows for o in outs])
     elif X_test is not None:
-        test = fold_mean([o.test_pred for o in outs], folds.n_splits)
+        test = fold_mean([p for o in outs if (p := o.test_pred) is not None], folds.n_splits)
     scores = np.array([f.score for f in fold_results])
     imp = pd.concat([o.importance for o in outs], axis=1).fillna(0.0).mean(axis=1)
     return CVResult(

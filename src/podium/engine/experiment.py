@@ -376,7 +376,7 @@ def average_seeds(repeats: list[CVResult], plan: Plan, folds: Folds | None = Non
     folds_out = []
     for k, (_, va) in enumerate((folds or plan.folds).split()):
         first = repeats[0].folds[k]
-        iters = [r.folds[k].best_iteration for r in repeats if r.folds[k].best_iteration]
+        iters = [b for r in repeats if (b := r.folds[k].best_iteration)]
         folds_out.append(
             dataclasses.replace(
                 first,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ class Entry:
     origin: str
 
 
-def _doc(cls: type) -> str:
+def _doc(cls: Callable[..., Any]) -> str:
     return inspect.cleandoc(cls.__doc__ or "")
 
 
@@ -85,10 +86,10 @@ def _arg_docs(doc: str) -> dict[str, str]:
     return out
 
 
-def _params(cls: type) -> list[tuple[str, str, str]]:
+def _params(cls: Callable[..., Any]) -> list[tuple[str, str, str]]:
     docs = _arg_docs(_doc(cls))
     rows = []
-    for p in inspect.signature(cls.__init__).parameters.values():
+    for p in inspect.signature(cls).parameters.values():
         if p.name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         default = "required" if p.default is p.empty else repr(p.default)
@@ -96,7 +97,7 @@ def _params(cls: type) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _model_defaults(cls: type) -> dict[str, str]:
+def _model_defaults(cls: Callable[..., Any]) -> dict[str, str]:
     """The parameters the adapter sets, per task where they differ (seed 0, 1 thread)."""
     per_task: dict[str, dict[str, Any]] = {}
     for task in sorted(getattr(cls, "tasks", ()) or ()):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -58,7 +59,7 @@ LIBRARIES = (
 def library_versions() -> dict[str, str]:
     """The installed version of each of :data:`LIBRARIES` (``absent``: not installed)."""
     found = {}
-    dists: dict[str, list[str]] | None = None
+    dists: Mapping[str, list[str]] | None = None
     for name in LIBRARIES:
         if name == "python":
             found[name] = platform.python_version()
@@ -70,7 +71,7 @@ def library_versions() -> dict[str, str]:
             pass
         # installed under another distribution name (xgboost as xgboost-cpu)
         dists = metadata.packages_distributions() if dists is None else dists
-        other = dists.get(_MODULES.get(name, name), [])
+        other = (dists or {}).get(_MODULES.get(name, name), [])
         found[name] = metadata.version(other[0]) if other else "absent"
     return found
 

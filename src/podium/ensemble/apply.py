@@ -44,7 +44,7 @@ def apply_ensemble(
         where = plan.cfg.source_of("ensemble.members")
         raise ConfigError(f"{where}: ensemble.members: {unknown} are not models of the pipeline")
     oofs = {n: exp.results[n].oof for n in members}
-    tests = {n: exp.results[n].test for n in members if exp.results[n].test is not None}
+    tests = {n: t for n in members if (t := exp.results[n].test) is not None}
     if spec.method == "stack" and len(plan.repeats) == 1:
         level2_dir = None if save_to is None else Path(save_to) / LEVEL2_DIR
         res = _stack(plan, oofs, tests, members, registry, plan.folds, level2_dir)

@@ -68,7 +68,10 @@ def combine_repeats(results: Sequence[EnsembleResult]) -> EnsembleResult:
     scores = [s for r in results for s in r.fold_scores]
     weights = None
     if first.weights is not None:
-        weights = {n: float(np.mean([r.weights[n] for r in results])) for n in first.weights}
+        weights = {
+            n: float(np.mean([(r.weights or {}).get(n, 0.0) for r in results]))
+            for n in first.weights
+        }
     return EnsembleResult(
         method=first.method,
         members=first.members,

@@ -6,8 +6,9 @@ adds them next to the built-in preprocessing stages.
 
 from podium.features.aggregates import AGGS, GroupAggregates
 from podium.features.ce_encoder import CeEncoder
-from podium.features.counts import CountEncoder, KeyCodes
-from podium.features.crossfit import CrossFit, infer_task, make_inner_folds
+from podium.features.counts import CountEncoder
+from podium.features.crossfit import CrossFit, CrossFitStage, infer_task, make_inner_folds
+from podium.features.keys import KeyCodes
 from podium.features.knn import KNNFeatures
 from podium.features.lags import LagFeatures
 from podium.features.target_encoding import TargetEncoder
@@ -29,6 +30,7 @@ __all__ = [
     "CeEncoder",
     "CountEncoder",
     "CrossFit",
+    "CrossFitStage",
     "GroupAggregates",
     "KNNFeatures",
     "KeyCodes",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -22,7 +22,6 @@ from podium.stages.preprocess import numeric_columns, text_columns
 
 __all__ = ["GroupAggregates", "AGGS"]
 
-STAGE = "group_aggregates"
 _GROUPBY_AGGS = ("mean", "std", "min", "max", "median", "count", "nunique")
 AGGS = (*_GROUPBY_AGGS, "diff", "ratio")
 
@@ -50,6 +49,8 @@ class GroupAggregates(BaseStage):
         fit_on: ``train`` or ``train+test``.
     """
 
+    stage_name = "group_aggregates"
+
     def __init__(
         self,
         by: list[Any] | None = None,
@@ -70,31 +71,34 @@ class GroupAggregates(BaseStage):
         return self.fit(X, y, X_test=X_test).transform(X)
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, X_test: Any = None, **_: Any) -> None:
-        check_fit_on(self.fit_on, X_test, STAGE)
+        check_fit_on(self.fit_on, X_test, self.stage_name)
         aggs = [self.aggs] if isinstance(self.aggs, str) else list(self.aggs)
         for agg in aggs:
             if agg not in AGGS:
                 raise ConfigError(
-                    f"stage {STAGE!r}: unknown agg {agg!r}{did_you_mean(str(agg), AGGS)}"
+                    f"{self._where}: unknown agg {agg!r}{did_you_mean(str(agg), AGGS)}"
                 )
         keys = parse_keys(
-            [[c] for c in text_columns(X)] if self.by is None else self.by, STAGE, "by"
+            [[c] for c in text_columns(X)] if self.by is None else self.by, self.stage_name, "by"
         )
         key_cols = list(dict.fromkeys(c for k in keys for c in k))
-        check_columns(X, key_cols, STAGE, "by")
+        check_columns(X, key_cols, self.stage_name, "by")
+        values: list[Hashable]
         if self.columns is None:
             values = [c for c in numeric_columns(X) if c not in key_cols]
         else:
             values = list(self.columns)
-            check_columns(X, values, STAGE, "columns")
+            check_columns(X, values, self.stage_name, "columns")
             for c in values:
                 if not pd.api.types.is_numeric_dtype(X[c]):
                     raise ConfigError(
-                        f"stage {STAGE!r}: columns must be numeric, column {c!r} has dtype "
+                        f"{self._where}: columns must be numeric, column {c!r} has dtype "
                         f"{X[c].dtype}"
                     )
         if self.fit_on == "train+test":
-            check_columns(as_frame(X_test), key_cols + values, STAGE, "by/columns (in X_test)")
+            check_columns(
+                as_frame(X_test), key_cols + values, self.stage_name, "by/columns (in X_test)"
+            )
         rows = fitting_rows(X, X_test, self.fit_on, list(dict.fromkeys(key_cols + values)))
         base = sorted(
             {"mean" if a in ("diff", "ratio") else a for a in aggs}, key=_GROUPBY_AGGS.index
@@ -128,11 +132,11 @@ class GroupAggregates(BaseStage):
                                 out[name] = np.where(mean != 0, value / mean, np.nan)
                     else:
                         out[name] = table[(col, agg)][codes]
-        return join_new(X, out, STAGE)
+        return join_new(X, out, self.stage_name)
 
 
 def _group_table(
-    rows: pd.DataFrame, values: list[Hashable], codes: np.ndarray, k: int, aggs: list[str]
+    rows: pd.DataFrame, values: Sequence[Hashable], codes: np.ndarray, k: int, aggs: list[str]
 ) -> dict[tuple[Hashable, str], np.ndarray]:
     """Per (column, agg): an array of length K+1 (row 0 = missing/unseen key)."""
     frame = pd.DataFrame(

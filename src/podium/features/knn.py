@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from podium.cv import Folds, SplitContext
+from podium._validate import Integral, Interval, check_param
+from podium.cv import SplitContext
 from podium.exceptions import ConfigError, DataError
-from podium.features.crossfit import check_supervised_fit_on, infer_task, make_inner_folds
-from podium.stages.base import BaseStage, as_frame, check_columns
+from podium.features.crossfit import CrossFitStage, infer_task
+from podium.stages.base import check_columns
 
 __all__ = ["KNNFeatures", "choose_algorithm", "TREE_MAX_FEATURES"]
 
-STAGE = "knn_features"
 ALGORITHMS = ("auto", "brute", "kd_tree", "ball_tree", "faiss")
 METRICS = ("euclidean", "cosine")
 TASKS = ("auto", "classification", "regression")
@@ -99,7 +99,7 @@ def _label(value: Any) -> str:
     return str(value)
 
 
-class KNNFeatures(BaseStage):
+class KNNFeatures(CrossFitStage):
     """Distances to the nearest neighbours of each class (or their mean target) as features.
 
     Classification gives ``<prefix>_c<class>_k<k>``: the mean Euclidean (or cosine)
@@ -150,6 +150,9 @@ class KNNFeatures(BaseStage):
         >>> valid = knn.transform(X_valid)               # neighbours among all train rows
     """
 
+    stage_name = "knn_features"
+    target_hint = "KNN features are distances to each class (or the mean target) of the neighbours"
+
     def __init__(
         self,
         columns: list[str] | None = None,
@@ -178,27 +181,17 @@ class KNNFeatures(BaseStage):
         self.n_jobs = n_jobs
         self.fit_on = fit_on
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        tags.input_tags.allow_nan = True
-        return tags
-
     # ---- fitting -------------------------------------------------------------------------
 
-    def fit_transform(
-        self,
-        X: Any,
-        y: Any = None,
-        *,
-        split_context: SplitContext | None = None,
-        groups: Any = None,
+    def _fit_transform(
+        self, X: pd.DataFrame, y: Any, split_context: SplitContext | None
     ) -> pd.DataFrame:
-        """Fit on all rows and return out-of-fold KNN features for them (see **Leakage**)."""
-        X = as_frame(X)
         self.fit(X, y, split_context=split_context)
         Z = self._matrix(X)
-        folds = self._inner_folds(len(X), split_context, groups)
+        classification = self.task_ == "classification"
+        folds = self._inner_folds(
+            len(X), split_context, self.fit_target_ if classification else None
+        )
         self.folds_ = folds
         out = np.full((len(X), len(self.feature_names_out_) - X.shape[1]), np.nan)
         for k in range(folds.n_splits):
@@ -207,19 +200,17 @@ class KNNFeatures(BaseStage):
         return self._join(X, out)
 
     def _fit(
-        self, X: pd.DataFrame, y: pd.Series | None, split_context: SplitContext | None = None
+        self,
+        X: pd.DataFrame,
+        y: pd.Series | None,
+        split_context: SplitContext | None = None,
+        **_: Any,
     ) -> None:
-        self._check_params()
-        check_supervised_fit_on(self.fit_on, STAGE)
-        if y is None:
-            raise ConfigError(
-                f"stage {STAGE!r} requires y to be passed, but the target y is None: KNN "
-                "features are distances to each class (or the mean target) of the neighbours"
-            )
+        assert y is not None  # checked by CrossFitStage.fit
         if len(y) != len(X):
-            raise DataError(f"stage {STAGE!r}: y has {len(y)} values but X has {len(X)} rows")
+            raise DataError(f"{self._where}: y has {len(y)} values but X has {len(X)} rows")
         if y.isna().any():
-            raise DataError(f"stage {STAGE!r}: y has {int(y.isna().sum())} missing value(s)")
+            raise DataError(f"{self._where}: y has {int(y.isna().sum())} missing value(s)")
         self.columns_ = self._pick_columns(X)
         self.ks_ = sorted({int(k) for k in self.ks})
         self.task_ = self._resolve_task(y, split_context)
@@ -246,14 +237,14 @@ class KNNFeatures(BaseStage):
 
     def _check_params(self) -> None:
         def bad(name: str, expected: str, got: Any) -> ConfigError:
-            return ConfigError(f"stage {STAGE!r}: {name} must be {expected}, got {got!r}")
+            return ConfigError(self._msg(f"{name} must be {expected}, got {got!r}"))
 
         ks = self.ks
         if (
             isinstance(ks, str | bytes)
             or not hasattr(ks, "__iter__")
             or not list(ks)
-            or any(isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1 for k in ks)
+            or not all(Interval(Integral, 1).is_satisfied_by(k) for k in ks)
         ):
             raise bad("ks", "a non-empty list of integers >= 1", ks)
         if self.metric not in METRICS:
@@ -262,23 +253,21 @@ class KNNFeatures(BaseStage):
             raise bad("algorithm", f"one of {list(ALGORITHMS)}", self.algorithm)
         if self.task not in TASKS:
             raise bad("task", f"one of {list(TASKS)}", self.task)
-        n = self.n_splits
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
-            raise bad("n_splits", "an integer >= 2", n)
-        rs = self.random_state
-        if isinstance(rs, bool) or not isinstance(rs, int | np.integer) or rs < 0:
-            raise bad("random_state", "an integer >= 0", rs)
+        check_param("n_splits", self.n_splits, Interval(Integral, 2), where=self._where)
+        check_param("random_state", self.random_state, Interval(Integral, 0), where=self._where)
         if self.algorithm == "faiss":
             try:
                 import faiss  # noqa: F401
             except ImportError:
                 raise ConfigError(
-                    f"stage {STAGE!r}: algorithm 'faiss' needs the faiss-cpu package "
-                    "(pip install faiss-cpu); or use algorithm 'auto'"
+                    self._msg(
+                        "algorithm 'faiss' needs the faiss-cpu package (pip install "
+                        "faiss-cpu); or use algorithm 'auto'"
+                    )
                 ) from None
 
     def _pick_columns(self, X: pd.DataFrame) -> list[str]:
-        check_columns(X, self.columns, STAGE, "columns")
+        check_columns(X, self.columns, self.stage_name, "columns")
         numeric = [
             c
             for c in X.columns
@@ -287,12 +276,12 @@ class KNNFeatures(BaseStage):
         ]
         if self.columns is None:
             if not numeric:
-                raise ConfigError(f"stage {STAGE!r}: X has no numeric columns to search on")
+                raise ConfigError(f"{self._where}: X has no numeric columns to search on")
             return numeric
         text = [c for c in self.columns if c not in numeric]
         if text:
             raise ConfigError(
-                f"stage {STAGE!r}: columns must be numeric, but {text} are not "
+                f"{self._where}: columns must be numeric, but {text} are not "
                 "(encode them first, e.g. with a 'categorical' stage using ordinal codes)"
             )
         return list(self.columns)
@@ -303,19 +292,6 @@ class KNNFeatures(BaseStage):
         task = split_context.task if split_context is not None else None
         task = task or infer_task(y.to_numpy())
         return "regression" if task == "regression" else "classification"
-
-    def _inner_folds(self, n_rows: int, split_context: SplitContext | None, groups: Any) -> Folds:
-        if split_context is None and groups is not None:
-            split_context = SplitContext(scheme="group_kfold", groups=np.asarray(groups))
-        classification = self.task_ == "classification"
-        return make_inner_folds(
-            n_rows,
-            n_splits=self.n_splits,
-            random_state=int(self.random_state),
-            y_codes=self.fit_target_ if classification else None,
-            split_context=split_context,
-            stage=STAGE,
-        )
 
     # ---- transforming --------------------------------------------------------------------
 
@@ -368,7 +344,7 @@ class KNNFeatures(BaseStage):
         clash = [n for n in names if n in X.columns]
         if clash:
             raise ConfigError(
-                f"stage {STAGE!r}: output column {clash[0]!r} already exists; set prefix"
+                f"{self._where}: output column {clash[0]!r} already exists; set prefix"
             )
         new = pd.DataFrame(values, columns=names, index=X.index)
         return pd.concat([X, new], axis=1)

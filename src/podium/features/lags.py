@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from podium._validate import Integral, Interval
 from podium.cv import SplitContext
 from podium.exceptions import ConfigError, DataError, LeakageError
 from podium.stages.base import BaseStage, as_frame, check_columns
 
 __all__ = ["LagFeatures", "AGGREGATES"]
 
-STAGE = "lag_features"
 AGGREGATES = ("mean", "std", "min", "max", "count", "sum")
 _P, _Y, _ROW, _ONE = "__period", "__y", "__row", "__entity"
 _CUM = {
@@ -30,13 +30,13 @@ _CUM = {
 }
 
 
-def _positive_ints(value: Any, name: str) -> list[int]:
+def _positive_ints(value: Any, name: str, where: str) -> list[int]:
     ok = isinstance(value, list | tuple) and all(
-        isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= 1 for v in value
+        Interval(Integral, 1).is_satisfied_by(v) for v in value
     )
     if not ok:
         raise ConfigError(
-            f"stage {STAGE!r}: {name} must be a list of integers >= 1 (1 = the previous "
+            f"{where}: {name} must be a list of integers >= 1 (1 = the previous "
             f"period; 0 would be the row's own period), got {value!r}"
         )
     return sorted({int(v) for v in value})
@@ -79,6 +79,8 @@ class LagFeatures(BaseStage):
         ...                    rolling=[3], aggregates=["mean"])
     """
 
+    stage_name = "lag_features"
+
     def __init__(
         self,
         entity: str | list[str] | None = None,
@@ -112,13 +114,17 @@ class LagFeatures(BaseStage):
         return self.fit(X, y, split_context=split_context).transform(X)
 
     def _fit(
-        self, X: pd.DataFrame, y: pd.Series | None, split_context: SplitContext | None = None
+        self,
+        X: pd.DataFrame,
+        y: pd.Series | None,
+        split_context: SplitContext | None = None,
+        **_: Any,
     ) -> None:
         self._check_params(X)
         uses_target = bool(self.target_lags_ or self.rolling_ or self.aggregates_)
         if uses_target and split_context is not None and split_context.scheme != "time":
             raise LeakageError(
-                f"stage {STAGE!r}: target lags, rolling means and past aggregates are only "
+                f"{self._where}: target lags, rolling means and past aggregates are only "
                 f"leak-free when validation periods come after training periods, but "
                 f"cv.scheme is {split_context.scheme!r}: a training row's target lag can then "
                 "be a validation row's target. Use cv.scheme 'time' (with cv.time set to "
@@ -128,11 +134,11 @@ class LagFeatures(BaseStage):
         if uses_target:
             if y is None:
                 raise ConfigError(
-                    f"stage {STAGE!r} requires y to be passed, but the target y is None "
+                    f"{self._where} requires y to be passed, but the target y is None "
                     "(target_lags, rolling and aggregates are built from past targets)"
                 )
             if len(y) != len(X):
-                raise DataError(f"stage {STAGE!r}: y has {len(y)} values, X has {len(X)} rows")
+                raise DataError(f"{self._where}: y has {len(y)} values, X has {len(X)} rows")
             target = pd.to_numeric(y, errors="coerce").to_numpy()[keys.index]
             frame = keys.assign(**{_Y: target})
             self.history_ = _cumulative(frame.dropna(subset=[_Y]), self.entity_)
@@ -141,32 +147,32 @@ class LagFeatures(BaseStage):
 
     def _check_params(self, X: pd.DataFrame) -> None:
         if self.period is None:
-            raise ConfigError(f"stage {STAGE!r}: period is required (the column of periods)")
+            raise ConfigError(f"{self._where}: period is required (the column of periods)")
         ent = self.entity
         self.entity_ = [] if ent is None else [ent] if isinstance(ent, str) else list(ent)
-        check_columns(X, self.entity_, STAGE, "entity")
-        check_columns(X, [self.period], STAGE, "period")
-        check_columns(X, self.columns, STAGE, "columns")
+        check_columns(X, self.entity_, self.stage_name, "entity")
+        check_columns(X, [self.period], self.stage_name, "period")
+        check_columns(X, self.columns, self.stage_name, "columns")
         self.columns_ = list(self.columns or [])
         text = [c for c in self.columns_ if not pd.api.types.is_numeric_dtype(X[c])]
         if text:
             raise ConfigError(
-                f"stage {STAGE!r}: columns to lag must be numeric, but {text} are not "
+                f"{self._where}: columns to lag must be numeric, but {text} are not "
                 "(encode them first)"
             )
-        self.target_lags_ = _positive_ints(self.target_lags, "target_lags")
-        self.lags_ = _positive_ints(self.lags, "lags") if self.columns_ else []
-        self.rolling_ = _positive_ints(self.rolling, "rolling")
+        self.target_lags_ = _positive_ints(self.target_lags, "target_lags", self._where)
+        self.lags_ = _positive_ints(self.lags, "lags", self._where) if self.columns_ else []
+        self.rolling_ = _positive_ints(self.rolling, "rolling", self._where)
         aggs = self.aggregates
         if isinstance(aggs, str) or any(a not in AGGREGATES for a in aggs):
             raise ConfigError(
-                f"stage {STAGE!r}: aggregates must be a list of {list(AGGREGATES)}, got {aggs!r}"
+                f"{self._where}: aggregates must be a list of {list(AGGREGATES)}, got {aggs!r}"
             )
         self.aggregates_ = list(dict.fromkeys(aggs))
         nothing = not (self.target_lags_ or self.rolling_ or self.aggregates_ or self.columns_)
         if nothing and self.columns is None:  # columns: [] (an empty selector) is a no-op
             raise ConfigError(
-                f"stage {STAGE!r}: nothing to compute; set target_lags, rolling, aggregates "
+                f"{self._where}: nothing to compute; set target_lags, rolling, aggregates "
                 "or columns"
             )
         s = X[self.period]
@@ -176,17 +182,17 @@ class LagFeatures(BaseStage):
         s = X[self.period]
         if self.period_kind_ == "date":
             if not pd.api.types.is_datetime64_any_dtype(s):
-                raise DataError(f"stage {STAGE!r}: period {self.period!r} held dates in fit")
+                raise DataError(f"{self._where}: period {self.period!r} held dates in fit")
             if self.freq is None:
                 raise ConfigError(
-                    f"stage {STAGE!r}: period {self.period!r} holds dates; set freq (e.g. 'D', "
+                    f"{self._where}: period {self.period!r} holds dates; set freq (e.g. 'D', "
                     "'W', 'M') so that a lag of 1 means one period"
                 )
             p = s.dt.to_period(self.freq).array.asi8.astype(np.float64)
             return np.where(s.isna().to_numpy(), np.nan, p)
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             raise ConfigError(
-                f"stage {STAGE!r}: period {self.period!r} must hold numbers (a lag of 1 is "
+                f"{self._where}: period {self.period!r} must hold numbers (a lag of 1 is "
                 f"period - 1) or dates with freq, found dtype {s.dtype}"
             )
         p = s.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -246,7 +252,7 @@ class LagFeatures(BaseStage):
                     out[f"{c}_lag{lag}"] = found[v]
         clash = [n for n in out if n in X.columns]
         if clash:
-            raise ConfigError(f"stage {STAGE!r}: output column {clash[0]!r} already exists")
+            raise ConfigError(f"{self._where}: output column {clash[0]!r} already exists")
         values = np.full((len(X), len(out)), np.nan)
         for j, v in enumerate(out.values()):
             values[rows, j] = np.asarray(v, dtype=np.float64)

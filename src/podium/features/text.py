@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from podium._validate import Integral, Interval, check_param
 from podium.exceptions import ConfigError
 from podium.stages.base import BaseStage, check_columns
 
@@ -16,8 +17,6 @@ if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
 __all__ = ["TfidfSVD", "free_text_columns"]
-
-STAGE = "tfidf_svd"
 
 
 def free_text_columns(X: pd.DataFrame) -> list[str]:
@@ -33,18 +32,18 @@ def _texts(s: pd.Series) -> list[str]:
     return s.astype(object).where(s.notna(), "").astype(str).tolist()
 
 
-def _ngrams(value: Any, name: str) -> tuple[int, int] | None:
+def _ngrams(value: Any, name: str, where: str) -> tuple[int, int] | None:
     if value is None:
         return None
     ok = (
         isinstance(value, list | tuple)
         and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
+        and all(Interval(Integral, 1).is_satisfied_by(v) for v in value)
         and value[0] <= value[1]
     )
     if not ok:
         raise ConfigError(
-            f"stage {STAGE!r}: {name} must be [min_n, max_n] with 1 <= min_n <= max_n, "
+            f"{where}: {name} must be [min_n, max_n] with 1 <= min_n <= max_n, "
             f"or null, got {value!r}"
         )
     return int(value[0]), int(value[1])
@@ -82,6 +81,8 @@ class TfidfSVD(BaseStage):
         >>> text = TfidfSVD(columns=["description"], n_components=20, char_ngrams=[2, 4])
     """
 
+    stage_name = "tfidf_svd"
+
     def __init__(
         self,
         columns: list[str] | None = None,
@@ -109,10 +110,10 @@ class TfidfSVD(BaseStage):
     def _vectorizers(self) -> list[TfidfVectorizer]:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        word = _ngrams(self.word_ngrams, "word_ngrams")
-        char = _ngrams(self.char_ngrams, "char_ngrams")
+        word = _ngrams(self.word_ngrams, "word_ngrams", self._where)
+        char = _ngrams(self.char_ngrams, "char_ngrams", self._where)
         if word is None and char is None:
-            raise ConfigError(f"stage {STAGE!r}: set word_ngrams or char_ngrams (both are null)")
+            raise ConfigError(f"{self._where}: set word_ngrams or char_ngrams (both are null)")
         common = dict(
             max_features=self.max_features,
             min_df=self.min_df,
@@ -129,9 +130,8 @@ class TfidfSVD(BaseStage):
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         n = self.n_components
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ConfigError(f"stage {STAGE!r}: n_components must be an integer >= 1, got {n!r}")
-        check_columns(X, self.columns, STAGE, "columns")
+        check_param("n_components", n, Interval(Integral, 1), where=self._where)
+        check_columns(X, self.columns, self.stage_name, "columns")
         self.columns_ = list(self.columns) if self.columns is not None else free_text_columns(X)
         self.vectorizers_: dict[str, list[TfidfVectorizer]] = {}
         self.svds_: dict[str, TruncatedSVD | None] = {}
@@ -175,5 +175,5 @@ class TfidfSVD(BaseStage):
         base = X if self.keep_original else X.drop(columns=self.columns_)
         clash = [c for b in blocks for c in b.columns if c in base.columns]
         if clash:
-            raise ConfigError(f"stage {STAGE!r}: output column {clash[0]!r} already exists")
+            raise ConfigError(f"{self._where}: output column {clash[0]!r} already exists")
         return pd.concat([base, *blocks], axis=1) if blocks else base

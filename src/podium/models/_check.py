@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from numbers import Integral, Real
 from typing import Any
 
@@ -51,11 +51,11 @@ def _interval(kind: type, low: float | None, high: float | None, closed: str) ->
     return Interval(kind, low, high, closed=closed)
 
 
-def signature_names(*classes: type) -> frozenset[str]:
+def signature_names(*classes: Callable[..., Any]) -> frozenset[str]:
     """The keyword arguments the classes' ``__init__`` accept (``self`` and ``**`` left out)."""
     names: set[str] = set()
     for cls in classes:
-        for p in inspect.signature(cls.__init__).parameters.values():
+        for p in inspect.signature(cls).parameters.values():
             if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
                 names.add(p.name)
     return frozenset(names)

@@ -17,7 +17,7 @@ from podium.models.base import ModelAdapter
 try:  # a ValueError subclass with a readable message; private location
     from sklearn.utils._param_validation import InvalidParameterError
 except ImportError:  # pragma: no cover - older/newer scikit-learn
-    InvalidParameterError = ValueError  # type: ignore[assignment,misc]
+    InvalidParameterError = ValueError
 
 __all__ = ["SklearnAdapter", "fit_estimator"]
 
@@ -73,7 +73,7 @@ class SklearnAdapter(ModelAdapter):
             constraints[STANDARDIZE] = ["boolean"]
         check_values(owner, params, constraints)
 
-    def _prepare(self, X: pd.DataFrame, *, fitting: bool) -> np.ndarray:  # type: ignore[override]
+    def _prepare(self, X: pd.DataFrame, *, fitting: bool) -> np.ndarray:
         return numeric_matrix(X, self._columns, self.name, allow_nan=self.allows_nan)
 
     def _build(self, params: dict[str, Any], n_rows: int) -> Any:
@@ -82,7 +82,7 @@ class SklearnAdapter(ModelAdapter):
 
     def _fit_model(
         self,
-        X: np.ndarray,  # type: ignore[override]
+        X: np.ndarray,
         y: np.ndarray,
         eval_set: tuple[pd.DataFrame, np.ndarray] | None,
         early_stopping_rounds: int | None,
@@ -100,7 +100,7 @@ class SklearnAdapter(ModelAdapter):
         model = self.model_
         return model[-1] if isinstance(model, Pipeline) else model
 
-    def _predict_model(self, X: np.ndarray) -> np.ndarray:  # type: ignore[override]
+    def _predict_model(self, X: np.ndarray) -> np.ndarray:
         if self.task == "regression":
             return self.model_.predict(X)
         return self.model_.predict_proba(X)

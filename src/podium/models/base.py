@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
+from podium._validate import Integral, Interval, check_param
 from podium.exceptions import ConfigError, DataError, NotFittedError, did_you_mean
 
 __all__ = ["TASKS", "ModelAdapter"]
@@ -177,8 +178,7 @@ class ModelAdapter(BaseEstimator):
         """
         if self.iteration_param is None:
             raise ConfigError(f"model {self.name!r} has no iteration count to set")
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ConfigError(f"iteration count must be a positive integer, got {n!r}")
+        check_param("iteration count", n, Interval(Integral, 1), expected="a positive integer")
         params = {
             k: v for k, v in (self.params or {}).items() if k not in self._iteration_aliases()
         }

@@ -270,7 +270,7 @@ class CatBoostAdapter(GBDTAdapter):
         fitted = self.__dict__.get("model_")
         if fitted is not None:
             resolved = fitted.get_all_params()
-            params = dict(refit.params)
+            params = dict(refit.params or {})
             for key in self._PINNED:
                 if key not in params and key in resolved:
                     params[key] = resolved[key]

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from podium._validate import Integral, Interval, Real, check_param
 from podium.exceptions import ConfigError, DataError, did_you_mean
 from podium.models._check import check_names
 from podium.models._columns import is_categorical, to_float
@@ -224,13 +225,14 @@ class SparseLinearAdapter(ModelAdapter):
         ):
             raise ConfigError(f"model {self.name!r}: categorical must be a list of column names")
         mf = params.get("min_frequency", 1)
-        if isinstance(mf, bool) or not isinstance(mf, int) or mf < 1:
-            raise ConfigError(f"model {self.name!r}: min_frequency must be an integer >= 1")
+        check_param("min_frequency", mf, Interval(Integral, 1), where=f"model {self.name!r}")
         if params.get("regression_penalty", "l2") not in ("l1", "l2"):
             raise ConfigError(f"model {self.name!r}: regression_penalty must be 'l1' or 'l2'")
         ls = params.get("log_skewed")
-        if ls is not None and (isinstance(ls, bool) or not isinstance(ls, int | float)):
-            raise ConfigError(f"model {self.name!r}: log_skewed must be a number or null")
+        check_param(
+            "log_skewed", ls, None, Interval(Real, finite=False),
+            where=f"model {self.name!r}", expected="a number or null",
+        )  # fmt: skip
 
     def _split_params(self) -> tuple[dict[str, Any], dict[str, Any]]:
         user = dict(self.params or {})
@@ -239,7 +241,7 @@ class SparseLinearAdapter(ModelAdapter):
         est = {**self._defaults(), **{k: v for k, v in user.items() if k in allowed}}
         return own, est
 
-    def _prepare(self, X: pd.DataFrame, *, fitting: bool) -> Any:  # type: ignore[override]
+    def _prepare(self, X: pd.DataFrame, *, fitting: bool) -> Any:
         if fitting:
             own, _ = self._split_params()
             names = [str(c) for c in self._columns]

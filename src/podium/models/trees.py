@@ -26,7 +26,7 @@ class _ForestAdapter(SklearnAdapter):
     def _defaults(self) -> dict[str, Any]:
         return {"n_estimators": 500, "random_state": self.seed, "n_jobs": self.n_jobs}
 
-    def _predict_model(self, X: np.ndarray) -> np.ndarray:  # type: ignore[override]
+    def _predict_model(self, X: np.ndarray) -> np.ndarray:
         # Threads add tree outputs in completion order, which changes the last bits of
         # the average; predicting on one thread keeps repeated runs bit-identical.
         n_jobs = self.model_.n_jobs

@@ -7,7 +7,8 @@ their ``fit_transform`` returns out-of-fold values and differs from ``fit().tran
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Self, runtime_checkable
+from collections.abc import Hashable, Sequence
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from podium.exceptions import ConfigError, did_you_mean
 
-__all__ = ["Stage", "BaseStage", "as_frame", "check_columns"]
+__all__ = ["Stage", "BaseStage", "NamedStage", "as_frame", "check_columns"]
 
 
 @runtime_checkable
@@ -45,13 +46,15 @@ def as_frame(X: Any, columns: list[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=names)
 
 
-def check_columns(X: pd.DataFrame, columns: list[str] | None, stage: str, key: str) -> None:
+def check_columns(
+    X: pd.DataFrame, columns: Sequence[Hashable] | None, stage: str, key: str
+) -> None:
     """Raise ConfigError naming a configured column that ``X`` lacks (closest suggested)."""
     for col in columns or []:
         if col not in X.columns:
             raise ConfigError(
                 f"stage {stage!r}: {key} names column {col!r}, which the data does not have"
-                f"{did_you_mean(col, map(str, X.columns))}"
+                f"{did_you_mean(str(col), map(str, X.columns))}"
             )
 
 
@@ -66,7 +69,22 @@ def _check_array(X: Any) -> np.ndarray:
     return arr
 
 
-class BaseStage(TransformerMixin, BaseEstimator):
+class NamedStage:
+    """A stage's registry name, ``stage_name``, which starts its error messages."""
+
+    stage_name: ClassVar[str] = ""
+
+    @property
+    def _where(self) -> str:
+        """``stage '<stage_name>'``."""
+        return f"stage {self.stage_name!r}"
+
+    def _msg(self, text: str) -> str:
+        """``stage '<stage_name>': <text>``, a message naming the stage."""
+        return f"{self._where}: {text}"
+
+
+class BaseStage(NamedStage, TransformerMixin, BaseEstimator):
     """Base class of podium's stages: DataFrame in, DataFrame out.
 
     Subclasses implement ``_fit(X, y)`` and ``_transform(X)``; this class converts arrays

@@ -24,7 +24,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
 
-from podium.exceptions import TrackingError
+from podium.exceptions import TrackingError, one_line
 from podium.lifeline import process_token, token_alive
 from podium.stores import creation_lock, redact, sqlite_path
 from podium.tracking.base import (
@@ -142,7 +142,7 @@ def _reason(exc: BaseException) -> str:
             return "no space left on device (database or disk is full)"
     orig = getattr(exc, "orig", None)
     base = orig if isinstance(orig, BaseException) else exc
-    return (str(base).strip().splitlines() or [type(base).__name__])[0]
+    return one_line(base)
 
 
 class MlflowTracker:
@@ -285,7 +285,7 @@ class MlflowTracker:
             with suppress(Exception), _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT):
                 self._flush(run_id)
             with suppress(Exception), _calling(self.uri, f"end run {name!r}", _NO_URL_PRINT):
-                error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+                error = one_line(exc, typed=True)[:500]
                 self._client.set_tag(run_id, "podium.error", error)
                 self._client.set_terminated(run_id, status=status, end_time=ended)
             raise
@@ -327,7 +327,9 @@ class MlflowTracker:
                 take = min(size, room, len(pending))
                 request[kind], entities[kind] = pending[:take], pending[take:]
                 room -= take
-            self._client.log_batch(run_id, **request)
+            self._client.log_batch(
+                run_id, request["metrics"], request["params"], request["tags"]
+            )
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Log flattened, stringified params (truncated to MLflow's limit, 100 per batch)."""
@@ -355,7 +357,8 @@ class MlflowTracker:
                 now = int(time.time() * 1000)
                 entities: list[Any] = [Metric(k, v, now, step) for k, v in items]
             else:
-                cls, cut = (Param, limits.MAX_PARAM_VAL_LENGTH)
+                cls: type[Param | RunTag] = Param
+                cut = limits.MAX_PARAM_VAL_LENGTH
                 if kind == "tags":
                     cls, cut = (RunTag, limits.MAX_TAG_VAL_LENGTH)
                 entities = [cls(k, v[:cut]) for k, v in items]

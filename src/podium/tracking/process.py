@@ -31,7 +31,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from podium.exceptions import TrackingError
+from podium.exceptions import TrackingError, one_line
 from podium.tracking.base import _close_figure, flatten_params
 
 if TYPE_CHECKING:
@@ -306,7 +306,7 @@ class ProcessTracker:
             yield run_id
         except BaseException as exc:
             if self._broken is None:  # (a broken tracker's child ends the run KILLED)
-                message = (str(exc).splitlines() or [""])[0][:500]
+                message = one_line(exc, default="")[:500]
                 kind = "KeyboardInterrupt" if isinstance(exc, KeyboardInterrupt) else None
                 with suppress(TrackingError):
                     self._call("exit", kind or type(exc).__name__, message)
@@ -495,6 +495,4 @@ _FORWARDED = {
 def _one_line(exc: BaseException, action: str) -> str:
     if isinstance(exc, TrackingError):
         return str(exc)
-    first = (str(exc).strip().splitlines() or [""])[0]
-    detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    return f"the tracking process could not {action}: {detail}"
+    return f"the tracking process could not {action}: {one_line(exc, typed=True)}"

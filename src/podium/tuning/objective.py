@@ -19,6 +19,7 @@ from podium.engine import build_all, run_repeats
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.experiment import split_context
 from podium.engine.result import FoldResult
+from podium.exceptions import one_line
 from podium.tracking import keys
 from podium.tracking.base import Tracker
 from podium.tuning.trial_log import TrialLogger, TrialRecord
@@ -116,7 +117,7 @@ class Objective:
             )  # fmt: skip
             raise
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            error = one_line(exc, typed=True)
             trial.set_user_attr("error", error)
             self.log.submit(replace(record, state="failed", error=error))
             raise
@@ -204,7 +205,8 @@ class Objective:
             return {}
         n_train = np.array([f.n_train for f in folds], dtype=float)
         n_fit = n_train - np.maximum(1, np.round(n_train * es.holdout))
-        count = max(1, int(round(float(np.mean(best)) * float(np.mean(n_train / n_fit)))))
+        mean_best = float(np.mean([b for b in best if b is not None]))  # all are (above)
+        count = max(1, int(round(mean_best * float(np.mean(n_train / n_fit)))))
         aliases = {param, *getattr(model, "aliases", {}).get(param, ())}
         key = next((k for k in (spec.params or {}) if k in aliases), param)
         prefix = f"models.{self.setup.model}"

@@ -180,7 +180,7 @@ def _library_params(use: str) -> frozenset[str] | None:
     if use == "catboost":
         import catboost as cb
 
-        names: set[str] = set()
+        names = set()
         for cls in (cb.CatBoostClassifier, cb.CatBoostRegressor):
             names.update(p for p in inspect.signature(cls.__init__).parameters if p != "self")
         return frozenset(names)

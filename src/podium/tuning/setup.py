@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from podium.config import ResolvedConfig, load_config
 from podium.data import load_data, resolve_data_dir
@@ -59,7 +59,7 @@ class TuneSetup:
         return self.plan.cfg
 
     @property
-    def direction(self) -> str:
+    def direction(self) -> Literal["minimize", "maximize"]:
         return "maximize" if self.plan.metric.greater_is_better else "minimize"
 
     @property

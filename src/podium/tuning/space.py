@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from podium._validate import Interval, Real, check_param
 from podium.exceptions import ConfigError, did_you_mean
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class Param:
         """Ask ``trial`` for a value of this entry (named by its path)."""
         if self.kind == "categorical":
             return trial.suggest_categorical(self.path, list(self.choices))
+        assert self.low is not None and self.high is not None  # set for int and float
         if self.kind == "int":
             return trial.suggest_int(
                 self.path, int(self.low), int(self.high), step=int(self.step or 1), log=self.log
@@ -191,7 +193,7 @@ def _parse_entry(path: str, spec: Any, source: str) -> Param:
         raise ConfigError(f"{where}: {kind} needs [low, high], got {bounds!r}")
     low, high = bounds
     for b in (low, high):
-        if isinstance(b, bool) or not isinstance(b, int | float) or not math.isfinite(b):
+        if not Interval(Real).is_satisfied_by(b):
             raise ConfigError(f"{where}: {kind} bounds must be finite numbers, got {bounds!r}")
         if kind == "int" and not float(b).is_integer():
             raise ConfigError(f"{where}: int bounds must be whole numbers, got {bounds!r}")
@@ -207,8 +209,8 @@ def _parse_entry(path: str, spec: Any, source: str) -> Param:
     if step is not None:
         if log:
             raise ConfigError(f"{where}: use log or step, not both")
-        if isinstance(step, bool) or not isinstance(step, int | float) or step <= 0:
-            raise ConfigError(f"{where}: step must be a positive number, got {step!r}")
+        check_param("step", step, Interval(Real, 0, closed="neither"), where=where,
+                    expected="a positive number")  # fmt: skip
         if kind == "int" and not float(step).is_integer():
             raise ConfigError(f"{where}: an int step must be a whole number, got {step!r}")
         if step > high - low:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from podium.exceptions import PodiumError, did_you_mean
+from podium.exceptions import PodiumError, did_you_mean, one_line
 from podium.stores import creation_lock, redact, store_problem
 
 if TYPE_CHECKING:
@@ -123,8 +123,7 @@ def open_storage(
         hint = _DRIVERS.get(scheme, exc.name or "the database driver")
         raise TuningError(f"cannot open storage {redact(url)}: {exc} - install {hint}") from None
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise TuningError(f"cannot open storage {redact(url)}: {first}") from None
+        raise TuningError(f"cannot open storage {redact(url)}: {one_line(exc)}") from None
 
 
 def fail_stale_trials(study: optuna.Study) -> None:
@@ -173,7 +172,7 @@ def open_study(
     name: str,
     *,
     attrs: dict[str, str],
-    direction: str,
+    direction: Literal["minimize", "maximize"],
     storage_url: str = "",
 ) -> optuna.Study:
     """Create the study ``name`` or resume it, refusing one made for other folds or models.

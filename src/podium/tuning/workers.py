@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
+from podium.exceptions import one_line
 from podium.lifeline import handle_signals, watch_parent
 from podium.tracking.base import Tracker
 from podium.tuning.objective import Objective, counted
@@ -180,8 +181,7 @@ def _worker_main(spec: WorkerSpec, conn: Connection, parent: int) -> None:
             ran = run_trials(study, objective, n_trials=spec.n_trials, deadline=spec.deadline)
         conn.send(("ok", ran))
     except BaseException as exc:  # report everything, KeyboardInterrupt included
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        conn.send(("error", text))
+        conn.send(("error", one_line(exc)))
     finally:
         conn.close()
 
