@@ -81,6 +81,17 @@ class DataSpec(_Strict):
     """Column -> kind (numeric, categorical, id, datetime, text), over the inferred one."""
     datetime_id: bool = True
     """When the id column is a datetime, keep a copy of it among the features."""
+    sample: float | None = None
+    """A fraction in (0, 1): train on a fixed subset of the training rows (seeded by the
+    competition seed, stratified by class for classification), for quick iterations; the
+    data fingerprint records it, so a sampled run never blends with a full one."""
+
+    @field_validator("sample")
+    @classmethod
+    def _sample_fraction(cls, v: float | None) -> float | None:
+        if v is not None and not 0.0 < v < 1.0:
+            raise ValueError(f"must be a fraction between 0 and 1 (exclusive), got {v}")
+        return v
 
     @field_validator("kinds")
     @classmethod

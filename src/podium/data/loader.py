@@ -16,8 +16,9 @@ import pandas as pd
 
 from podium.config import CompetitionConfig, DataSpec
 from podium.data.csvfile import DATA_DIR_ENV
-from podium.data.csvfile import read_csv as _read_csv
+from podium.data.csvfile import read_table as _read_csv
 from podium.data.datetimes import parse_datetimes
+from podium.data.lean import downcast_integers, sample_rows, to_categories
 from podium.data.profile import Profile, profile_columns
 from podium.exceptions import DataError, did_you_mean, plain
 
@@ -155,6 +156,11 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     if spec.train_filter:
         train = _filter(train, spec.train_filter, train_path)
     y = _check_target(train[spec.target], cfg, train_path)
+    if spec.sample is not None:
+        rows = sample_rows(
+            len(train), spec.sample, cfg.seed, None if cfg.task == "regression" else y
+        )
+        train, y = train.iloc[rows].reset_index(drop=True), y.iloc[rows].reset_index(drop=True)
     cv_cols = [c for c in (cfg.cv.groups, cfg.cv.time, cfg.cv.fold_column) if c]
     for col in cv_cols:
         _need(train, col, train_path, "cv")
@@ -193,17 +199,28 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     profile = _profile(train, test, spec, train_path, test_path)
     features, notices = _features(train, profile, spec, cv_cols, test_path)
     train_x, test_x = train[features].reset_index(drop=True), test[features].reset_index(drop=True)
+    cv_frame = train[cv_cols].reset_index(drop=True)
     notices += _numbers_in_test(train_x, test_x, profile, train_path, test_path)
     notices += _convert_datetimes(train_x, test_x, profile)
+    to_categories(train_x, test_x, profile.columns("categorical"))
+    downcast_integers(train_x, test_x)
+    fingerprint = file_fingerprint(paths)
+    if spec.sample is not None:
+        fingerprint += f"-sample{spec.sample:g}-seed{cfg.seed}"
+        notices.append(
+            f"data.sample: {len(train_x)} of the training rows ({spec.sample:g}, "
+            f"seed {cfg.seed}{'' if cfg.task == 'regression' else ', stratified'})"
+        )
+    del train, test
     return CompetitionData(
         train=train_x,
         y=y.reset_index(drop=True),
         test=test_x,
         test_ids=test_ids.reset_index(drop=True),
         sample=sample,
-        cv_columns=train[cv_cols].reset_index(drop=True),
+        cv_columns=cv_frame,
         data_dir=data_dir,
-        fingerprint=file_fingerprint(paths),
+        fingerprint=fingerprint,
         profile=profile,
         notices=notices,
     )
