@@ -26,6 +26,7 @@ from podium.engine import (
     run_models,
 )
 from podium.engine.explain import explain_choices
+from podium.engine.phases import PhaseClock
 from podium.ensemble import apply_ensemble
 from podium.outputs import check_output, staged, unique_run_name
 from podium.session import (
@@ -52,6 +53,7 @@ class RunOutcome:
     submission: Path
     plan: Plan
     result: ExperimentResult
+    phases: PhaseClock | None = None
 
 
 def run_competition(
@@ -87,14 +89,16 @@ def run_competition(
         ConfigError, DataError: before anything is written or logged.
         SubmissionError: predictions that do not fit the format (nothing is written).
     """
-    plan = plan_run(
-        competition,
-        root=root,
-        pipeline=pipeline,
-        overrides=overrides,
-        seed=seed,
-        data_dir=data_dir,
-    )
+    clock = PhaseClock()
+    with clock.phase("load"):
+        plan = plan_run(
+            competition,
+            root=root,
+            pipeline=pipeline,
+            overrides=overrides,
+            seed=seed,
+            data_dir=data_dir,
+        )
     tuned: dict[str, str] = {}
     if params is not None:
         from podium.tuning import apply_best
@@ -118,15 +122,20 @@ def run_competition(
         if on_start is not None:
             on_start(plan, run_name)
         model_started: dict[str, float] = {}
-        clock = {"t": time.time()}
+        last = {"t": time.time()}
 
         def model_done(res: CVResult) -> None:
-            model_started[res.name] = clock["t"]
-            clock["t"] = time.time()
+            model_started[res.name] = last["t"]
+            last["t"] = time.time()
             if on_model is not None:
                 on_model(res)
 
-        result = apply_ensemble(plan, run_models(plan, on_fold=on_fold, on_model=model_done))
+        with clock.phase("folds"):
+            trained = run_models(plan, on_fold=on_fold, on_model=model_done)
+        with clock.phase("ensemble"):
+            result = apply_ensemble(plan, trained)
+        del trained
+        clock.start("logging")
         frame = build_submission(
             plan.data.sample,
             plan.data.test_ids,
@@ -158,8 +167,15 @@ def run_competition(
                 _log_model(tracker, plan, res, start_time=model_started.get(name))
             write_submission(frame, draft)
             _log_result(tracker, plan, result, draft, published=target)
+            clock.stop("logging")  # its time up to here: what is logged
+            tracker.log_metrics(clock.metrics())
     return RunOutcome(
-        run_id=run_id, run_name=run_name, submission=target, plan=plan, result=result
+        run_id=run_id,
+        run_name=run_name,
+        submission=target,
+        plan=plan,
+        result=result,
+        phases=clock,
     )
 
 

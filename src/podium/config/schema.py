@@ -381,6 +381,22 @@ class PipelineConfig(_Strict):
     """Threads per model; None: 1 below 50k rows, else every core."""
     n_workers: int | None = None
     """Folds fitted at once in separate processes (None: 1); results do not depend on it."""
+    executor: str = "local"
+    """Where fold jobs run: ``local`` (``n_workers`` processes here) or ``dask`` (the
+    ``dask.distributed`` scheduler at ``executor_address``); a ``tcp://`` address alone
+    means ``dask``. Results do not depend on it."""
+    executor_address: str | None = None
+
+    @field_validator("executor")
+    @classmethod
+    def _known_executor(cls, v: str) -> str:
+        if v not in ("local", "dask") and not v.startswith("tcp://"):
+            raise ValueError(
+                f"unknown executor {v!r}{did_you_mean(v, ['local', 'dask'])}; "
+                "local, dask or a tcp://host:port scheduler address"
+            )
+        return v
+
     search_space: dict[str, Any] = Field(default_factory=dict)
     """``podium tune``: dotted parameter path -> range; checked by ``podium.tuning``."""
     cache: Literal["auto", "on", "off"] = "auto"

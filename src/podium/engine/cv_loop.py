@@ -11,7 +11,6 @@ instead when nothing they depend on has changed, e.g. when only model parameters
 
 from __future__ import annotations
 
-import os
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,9 +24,9 @@ from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedS
 from podium.config import EarlyStoppingSpec
 from podium.cv import Folds, SplitContext
 from podium.engine.cache import CacheSlot, FeatureCache
+from podium.engine.executor import DataRef, Executor
 from podium.engine.result import CVResult, FoldResult
 from podium.engine.targets import TargetRange
-from podium.lifeline import watch_parent
 from podium.metrics import Metric
 
 __all__ = ["run_cv", "holdout_split"]
@@ -177,11 +176,6 @@ def _chain_features(
     return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs)
 
 
-def _follow_parent(parent: int) -> None:
-    """A fold worker's initializer: exit as soon as ``parent`` (the command) has died."""
-    watch_parent(parent, grace=0.0, on_death=None)
-
-
 def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) -> _FoldOut:
     """Fit a fresh chain + model on the training part of fold ``k``; predict the rest."""
     t0 = _time.perf_counter()
@@ -253,6 +247,8 @@ def run_cv(
     split_context: SplitContext | None = None,
     n_workers: int = 1,
     cache: FeatureCache | None = None,
+    executor: Executor | None = None,
+    data_ref: DataRef | None = None,
 ) -> CVResult:
     """Cross-validate ``chain`` + ``model`` on ``folds``.
 
@@ -281,6 +277,10 @@ def run_cv(
         cache: the feature cache: each fold's chain outputs (and the refit's) are read
             from it when the chain, its inputs and the fold's rows are unchanged, else
             computed and stored (see :mod:`podium.engine.cache`). ``None``: no cache.
+        executor: where the fold jobs run (:mod:`podium.engine.executor`); ``None``: local,
+            ``n_workers`` processes.
+        data_ref: ``X`` and ``X_test`` are the competition's features as this reference
+            loads them: a remote executor sends it instead of the frames.
 
     Returns:
         The model's out-of-fold predictions, test predictions and fold scores.
@@ -312,20 +312,10 @@ def run_cv(
         raise ValueError(f"target_transform {target_transform!r}: resolve 'auto' first")
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(folds.n_splits)]
     splits = list(folds.split())
-    if n_workers > 1 and len(splits) > 1:
-        from joblib import Parallel, delayed
-        from joblib._parallel_backends import LokyBackend
-
-        # Each worker follows this process from its start: it exits once we have died.
-        backend = LokyBackend(initializer=_follow_parent, initargs=(os.getpid(),))
-        runner = Parallel(
-            n_jobs=min(n_workers, len(splits)), backend=backend, return_as="generator"
-        )
-        outs_iter = runner(
-            delayed(_run_fold)(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits)
-        )
-    else:
-        outs_iter = (_run_fold(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits))
+    if executor is None:
+        executor = Executor(n_workers=n_workers)
+    calls = [(k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits)]
+    outs_iter = executor.run(_run_fold, job, calls, data_ref=data_ref)
     outs: list[_FoldOut] = []
     for out in outs_iter:
         outs.append(out)

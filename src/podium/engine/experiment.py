@@ -22,6 +22,7 @@ from podium.data import CompetitionData
 from podium.engine.build import auto_n_jobs, auto_n_workers, build_all
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.cv_loop import run_cv
+from podium.engine.executor import DataRef, Executor
 from podium.engine.result import CVResult, FoldResult
 from podium.engine.targets import TargetRange, resolve_target_transform, target_range
 from podium.exceptions import ConfigError, DataError
@@ -200,6 +201,11 @@ def run_models(
         cache_dir if cache_dir is not None else feature_cache_dir(cfg),
         salt={"seed": cfg.competition.seed},
     )
+    try:
+        executor = Executor.from_config(pipe.executor, pipe.executor_address, n_workers)
+    except ConfigError as exc:
+        raise ConfigError(f"{cfg.source_of('executor')}: {exc}") from None
+    data_ref = DataRef(cfg.competition, str(plan.data.data_dir), plan.data.fingerprint)
     for i, (name, (chain, model)) in enumerate(plan.models.items()):
         spec = pipe.models[name]
         use_cache = wants_cache(chain, pipe.cache)
@@ -232,6 +238,8 @@ def run_models(
                     split_context=split_context(plan),
                     n_workers=n_workers,
                     cache=cache if use_cache else None,
+                    executor=executor,
+                    data_ref=data_ref,
                 )
             )
         result = repeats[0] if len(repeats) == 1 else average_seeds(repeats, plan)
