@@ -99,3 +99,21 @@ def test_phase_clock_records_time_and_memory() -> None:
     assert secs >= 0 and peak >= 160
     assert set(clock.metrics()) == {"phase_load_seconds", "phase_load_peak_rss_mb"}
     assert clock.lines()[0].startswith("phase load: ")
+
+
+def test_verbose_run_prints_and_logs_phases(make_competition, monkeypatch) -> None:
+    from mlflow import MlflowClient
+    from typer.testing import CliRunner
+
+    from podium.cli import app, commands  # noqa: F401
+
+    comp = make_competition()
+    monkeypatch.chdir(comp.parent.parent)
+    res = CliRunner().invoke(app, ["-v", "run", "toy"])
+    assert res.exit_code == 0, res.output
+    for phase in ("load", "folds", "ensemble", "logging"):
+        assert f"phase {phase}: " in res.output
+    run_id = res.output.split("(")[-1].split(")")[0]
+    client = MlflowClient(tracking_uri=f"sqlite:///{comp.parent.parent}/mlruns/mlflow.db")
+    metrics = client.get_run(run_id).data.metrics
+    assert metrics["phase_folds_peak_rss_mb"] > 0 and "phase_logging_seconds" in metrics
