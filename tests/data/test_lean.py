@@ -86,7 +86,7 @@ def test_sample_must_be_a_fraction(make_competition) -> None:
     from podium.exceptions import ConfigError
 
     root = make_competition().parent.parent
-    with pytest.raises(ConfigError, match="data.sample.*between 0 and 1"):
+    with pytest.raises(ConfigError, match="data.sample.*less than 1"):
         plan_run("toy", root=root, overrides=["data.sample=1.5"])
 
 

@@ -81,17 +81,8 @@ class DataSpec(_Strict):
     """Column -> kind (numeric, categorical, id, datetime, text), over the inferred one."""
     datetime_id: bool = True
     """When the id column is a datetime, keep a copy of it among the features."""
-    sample: float | None = None
-    """A fraction in (0, 1): train on a fixed subset of the training rows (seeded by the
-    competition seed, stratified by class for classification), for quick iterations; the
-    data fingerprint records it, so a sampled run never blends with a full one."""
-
-    @field_validator("sample")
-    @classmethod
-    def _sample_fraction(cls, v: float | None) -> float | None:
-        if v is not None and not 0.0 < v < 1.0:
-            raise ValueError(f"must be a fraction between 0 and 1 (exclusive), got {v}")
-        return v
+    sample: float | None = Field(default=None, gt=0.0, lt=1.0)
+    """A fraction: train on a fixed, seeded (stratified) row subset; see podium.data.lean."""
 
     @field_validator("kinds")
     @classmethod
@@ -382,9 +373,7 @@ class PipelineConfig(_Strict):
     n_workers: int | None = None
     """Folds fitted at once in separate processes (None: 1); results do not depend on it."""
     executor: str = "local"
-    """Where fold jobs run: ``local`` (``n_workers`` processes here) or ``dask`` (the
-    ``dask.distributed`` scheduler at ``executor_address``); a ``tcp://`` address alone
-    means ``dask``. Results do not depend on it."""
+    """``local``, ``dask`` (at ``executor_address``) or a tcp:// address: podium.engine.executor"""
     executor_address: str | None = None
 
     @field_validator("executor")
