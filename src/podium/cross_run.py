@@ -90,6 +90,7 @@ def select_runs(
             )
     if len(chosen) < 2:
         raise ConfigError(f"--runs {spec!r}: a blend needs at least 2 runs, found {len(chosen)}")
+    _refuse_samples(chosen)
     first = chosen[0].tags["podium.fold_fingerprint"]
     for s in chosen[1:]:
         other = s.tags["podium.fold_fingerprint"]
@@ -104,6 +105,25 @@ def select_runs(
         files = sorted(data, key=str)
         raise ConfigError(f"--runs: the runs were made on different data files ({files})")
     return chosen
+
+
+def _sample_of(run: RunSummary) -> str:
+    """``data.sample`` of a run, from its data fingerprint (``<files>-sample0.1-seed42``)."""
+    _, sep, rest = run.tags.get("podium.data_fingerprint", "").partition("-sample")
+    return rest.split("-seed")[0] if sep else "all rows"
+
+
+def _refuse_samples(chosen: list[RunSummary]) -> None:
+    """A run on a ``data.sample`` subset blends only with runs on the same subset."""
+    first = _sample_of(chosen[0])
+    for s in chosen[1:]:
+        other = _sample_of(s)
+        if other != first:
+            raise ConfigError(
+                f"run {s.run_id} ({s.name}) was trained on data.sample {other}, run "
+                f"{chosen[0].run_id} on {first}: a sampled run never blends with another; "
+                "re-run one of them with the other's data.sample"
+            )
 
 
 def _pred(frame: pd.DataFrame, prefix: str) -> np.ndarray:

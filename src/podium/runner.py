@@ -29,6 +29,7 @@ from podium.engine import (
     run_models,
 )
 from podium.engine.explain import explain_choices
+from podium.engine.phases import PhaseClock
 from podium.ensemble import apply_ensemble
 from podium.ensemble.leaderboard import build_leaderboard
 from podium.ensemble.saved import saved_run
@@ -59,6 +60,7 @@ class RunOutcome:
     submission: Path
     plan: Plan
     result: ExperimentResult
+    phases: PhaseClock | None = None
 
 
 def run_competition(
@@ -98,14 +100,16 @@ def run_competition(
         ConfigError, DataError: before anything is written or logged.
         SubmissionError: predictions that do not fit the format (nothing is written).
     """
-    plan = plan_run(
-        competition,
-        root=root,
-        pipeline=pipeline,
-        overrides=overrides,
-        seed=seed,
-        data_dir=data_dir,
-    )
+    clock = PhaseClock()
+    with clock.phase("load"):
+        plan = plan_run(
+            competition,
+            root=root,
+            pipeline=pipeline,
+            overrides=overrides,
+            seed=seed,
+            data_dir=data_dir,
+        )
     tuned: dict[str, str] = {}
     if params is not None:
         from podium.tuning import apply_best
@@ -132,21 +136,23 @@ def run_competition(
         if on_start is not None:
             on_start(plan, run_name)
         model_times: dict[str, tuple[float, float]] = {}  # when each model trained
-        clock = {"t": time.time()}
+        last = {"t": time.time()}
 
         def model_done(res: CVResult) -> None:
-            model_times[res.name] = (clock["t"], time.time())
-            clock["t"] = time.time()
+            model_times[res.name] = (last["t"], time.time())
+            last["t"] = time.time()
             if on_model is not None:
                 on_model(res)
 
         # Every fold's fitted chain + model is written here by the worker that fit it (so
         # fitted objects never travel back); logged as the run's model set before it ends.
         kept = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="podium-models-")))
-        result = apply_ensemble(
-            plan, run_models(plan, on_fold=on_fold, on_model=model_done, save_to=kept),
-            save_to=kept,
-        )  # fmt: skip
+        with clock.phase("folds"):
+            trained = run_models(plan, on_fold=on_fold, on_model=model_done, save_to=kept)
+        with clock.phase("ensemble"):
+            result = apply_ensemble(plan, trained, save_to=kept)
+        del trained
+        clock.start("logging")
         frame = build_submission(
             plan.data.sample,
             plan.data.test_ids,
@@ -186,8 +192,15 @@ def run_competition(
             write_submission(frame, draft)
             _log_result(tracker, plan, result, draft, published=target)
             log_models(tracker, saved_run(plan, result, run_name), kept, run_id=run_id)
+            clock.stop("logging")  # its time up to here: what is logged
+            tracker.log_metrics(clock.metrics())
     return RunOutcome(
-        run_id=run_id, run_name=run_name, submission=target, plan=plan, result=result
+        run_id=run_id,
+        run_name=run_name,
+        submission=target,
+        plan=plan,
+        result=result,
+        phases=clock,
     )
 
 

@@ -105,3 +105,16 @@ def test_blend_of_repeated_runs_nests_on_every_repeat(make_competition, monkeypa
     assert sorted(m.step for m in history) == list(range(8))  # 4 folds x 2 repeats
     res = runner.invoke(app, ["blend", "toy", "--runs", ",".join(ids), "--method", "stack"])
     assert res.exit_code == 2 and "cv.repeats: 2" in res.output, res.output
+
+
+def test_blend_refuses_a_sampled_run_in_one_line(two_runs) -> None:
+    comp, ids = two_runs
+    sampled = runner.invoke(app, ["run", "toy", "--sample", "0.5"])
+    assert sampled.exit_code == 0, sampled.output
+    assert "data.sample:" in sampled.output  # the notice: rows kept, seed, stratified
+    sampled_id = _run_id(sampled.output)
+    res = runner.invoke(app, ["blend", "toy", "--runs", f"{ids[0]},{sampled_id}"])
+    assert res.exit_code == 2
+    error = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
+    assert len(error) == 1 and f"run {sampled_id}" in error[0]
+    assert "data.sample 0.5" in error[0] and "all rows" in error[0]

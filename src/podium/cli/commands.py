@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from podium.cli.app import app, err, fail, out, print_notices, project_root
+from podium.cli.app import _state, app, err, fail, out, print_notices, project_root
 from podium.cli.options import CompetitionArg, DataDirOpt, PipelineOpt, SeedOpt, SetOpt
 from podium.cli.progress import FoldReporter, print_leaderboard
 from podium.exceptions import PodiumError
@@ -41,6 +41,16 @@ def run(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Recompute features (same as --set cache=off).")
     ] = False,
+    sample: Annotated[
+        float | None,
+        typer.Option("--sample", help="Train on this fraction of the rows (data.sample)."),
+    ] = None,
+    executor: Annotated[
+        str | None,
+        typer.Option(
+            "--executor", help="Where folds run: local, dask or a tcp://host:8786 scheduler."
+        ),
+    ] = None,
 ) -> None:
     """Cross-validate the pipeline, log the run to MLflow and write a submission."""
     from podium.tracking.process import warm_up
@@ -57,7 +67,12 @@ def run(
                 competition,
                 root=project_root(),
                 pipeline=pipeline,
-                overrides=(*(set_ or ()), *(["cache=off"] if no_cache else [])),
+                overrides=(
+                    *(set_ or ()),
+                    *(["cache=off"] if no_cache else []),
+                    *([f"data.sample={sample}"] if sample is not None else []),
+                    *([f"executor={executor}"] if executor is not None else []),
+                ),
                 seed=seed,
                 data_dir=data_dir,
                 output=output,
@@ -92,6 +107,9 @@ def run(
     if outcome.plan.cfg.competition.cv.chosen:
         out.print(outcome.plan.cfg.competition.cv.chosen, markup=False, highlight=False)
     out.print(f"submission: {outcome.submission}")
+    if _state["verbose"] and outcome.phases is not None:
+        for line in outcome.phases.lines():
+            err.print(line, highlight=False)
 
 
 @app.command()

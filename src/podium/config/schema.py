@@ -99,6 +99,8 @@ class DataSpec(_Strict):
     """Column -> kind (numeric, categorical, id, datetime, text), over the inferred one."""
     datetime_id: bool = True
     """When the id column is a datetime, keep a copy of it among the features."""
+    sample: float | None = Field(default=None, gt=0.0, lt=1.0)
+    """A fraction: train on a fixed, seeded (stratified) row subset; see podium.data.lean."""
 
     @field_validator("kinds")
     @classmethod
@@ -440,6 +442,20 @@ class PipelineConfig(_Strict):
     """Threads per model; None: 1 below 50k rows, else every core."""
     n_workers: int | None = None
     """Folds fitted at once in separate processes (None: 1); results do not depend on it."""
+    executor: str = "local"
+    """``local``, ``dask`` (at ``executor_address``) or a tcp:// address: podium.engine.executor"""
+    executor_address: str | None = None
+
+    @field_validator("executor")
+    @classmethod
+    def _known_executor(cls, v: str) -> str:
+        if v not in ("local", "dask") and not v.startswith("tcp://"):
+            raise ValueError(
+                f"unknown executor {v!r}{did_you_mean(v, ['local', 'dask'])}; "
+                "local, dask or a tcp://host:port scheduler address"
+            )
+        return v
+
     search_space: dict[str, Any] = Field(default_factory=dict)
     """``podium tune``: dotted parameter path -> range; checked by ``podium.tuning``."""
     cache: Literal["auto", "on", "off"] = "auto"

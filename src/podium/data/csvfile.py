@@ -1,4 +1,12 @@
-"""Reading one data file as CSV, refusing what pandas would read silently wrong.
+"""Reading one data file (CSV, parquet or feather), refusing what pandas would read
+silently wrong.
+
+CSV is parsed by pyarrow (multi-threaded, no per-row Python objects) where it reads the
+file as pandas' C parser would: columns pyarrow would take as dates or times are read
+back as text (the loader parses datetimes itself), and a file pyarrow refuses (a type
+change past its first block, a ragged row) is read by the C parser, whose errors below
+name the file and line. ``.parquet``/``.pq`` and ``.feather``/``.arrow`` files are read
+as they are.
 
 pandas renames a repeated header (``x``, ``x.1``), fills a row with too few fields with
 NaN and, for a row with one field too many, shifts the columns onto an index. A file that
@@ -17,9 +25,42 @@ import pandas as pd
 
 from podium.exceptions import DataError, one_line
 
-__all__ = ["read_csv"]
+__all__ = ["read_csv", "read_table", "COLUMNAR_SUFFIXES"]
 
 DATA_DIR_ENV = "PODIUM_DATA_DIR"
+COLUMNAR_SUFFIXES = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".feather": "feather",
+    ".arrow": "feather",
+}
+
+
+def read_table(path: Path, role: str, data_dir: Path) -> pd.DataFrame:
+    """Read the ``role`` file at ``path``: parquet/feather by its extension, else CSV
+    (:func:`read_csv`).
+
+    Raises:
+        DataError: as :func:`read_csv`; a columnar file that cannot be read, names a
+            column twice or has no rows.
+    """
+    kind = COLUMNAR_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        return read_csv(path, role, data_dir)
+    _check_file(path, role, data_dir)
+    try:
+        frame = pd.read_parquet(path) if kind == "parquet" else pd.read_feather(path)
+    except Exception as exc:  # pyarrow raises many kinds for a broken file
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"{path}: cannot read {role} file as {kind}: {first}") from None
+    if frame.columns.duplicated().any():
+        name = frame.columns[frame.columns.duplicated()][0]
+        raise DataError(f"{path}: {role} file names column {name!r} twice; rename one")
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        frame = frame.reset_index(drop=True)
+    if frame.empty:
+        raise DataError(f"{path}: {role} file has no rows")
+    return frame
 
 
 def read_csv(path: Path, role: str, data_dir: Path) -> pd.DataFrame:
@@ -39,7 +80,9 @@ def read_csv(path: Path, role: str, data_dir: Path) -> pd.DataFrame:
         header = _header(path)
         _check_header(header, path, role)
         try:
-            frame = pd.read_csv(path, low_memory=False)
+            frame = _read_arrow(path)
+            if frame is None:
+                frame = pd.read_csv(path, low_memory=False)
         except pd.errors.ParserError:
             _check_field_counts(path, role, len(header))
             raise
@@ -54,6 +97,33 @@ def read_csv(path: Path, role: str, data_dir: Path) -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{path}: {role} file has no rows")
     return frame
+
+
+def _read_arrow(path: Path) -> pd.DataFrame | None:
+    """The file parsed by pyarrow as the C parser would read it; None where pyarrow
+    refuses it (the caller reads it with the C parser, which names the problem)."""
+    try:
+        frame = pd.read_csv(path, engine="pyarrow")
+        # pyarrow infers dates and times; the C parser (and the loader) keep them as text
+        timed = [c for c in frame.columns if not _plain_dtype(frame[c].dtype)]
+        if timed:
+            text = pd.read_csv(
+                path, engine="pyarrow", usecols=timed, dtype=dict.fromkeys(timed, "str")
+            )
+            for col in timed:
+                frame[col] = text[col]
+    except Exception:  # noqa: BLE001 - any refusal falls back to the C parser
+        return None
+    return frame
+
+
+def _plain_dtype(dtype: object) -> bool:
+    """A dtype the C parser also gives: numbers, booleans, text."""
+    return (
+        pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or isinstance(dtype, pd.StringDtype)
+    )
 
 
 def _may_have_bad_rows(frame: pd.DataFrame, header: list[str]) -> bool:

@@ -16,8 +16,9 @@ import pandas as pd
 
 from podium.config import CompetitionConfig, DataSpec
 from podium.data.csvfile import DATA_DIR_ENV
-from podium.data.csvfile import read_csv as _read_csv
+from podium.data.csvfile import read_table as _read_csv
 from podium.data.datetimes import parse_datetimes
+from podium.data.lean import downcast_integers, sample_rows, to_categories
 from podium.data.profile import Profile, profile_columns
 from podium.exceptions import DataError, did_you_mean, one_line, plain
 
@@ -161,6 +162,11 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     if spec.train_filter:
         train = _filter(train, spec.train_filter, train_path)
     y = _check_target(train[spec.target], cfg, train_path)
+    if spec.sample is not None:
+        rows = sample_rows(
+            len(train), spec.sample, cfg.seed, None if cfg.task == "regression" else y
+        )
+        train, y = train.iloc[rows].reset_index(drop=True), y.iloc[rows].reset_index(drop=True)
     cv_cols = [c for c in (cfg.cv.groups, cfg.cv.time, cfg.cv.fold_column) if c]
     for col in cv_cols:
         _need(train, col, train_path, "cv")
@@ -209,6 +215,15 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     cv_test = test[[c for c in only_cv if c in test.columns]].reset_index(drop=True)
     for c in shared:
         cv_train[c], cv_test[c] = train_x[c], test_x[c]
+    to_categories(train_x, test_x, profile.columns("categorical"))
+    downcast_integers(train_x, test_x)
+    fingerprint = file_fingerprint(paths)
+    if spec.sample is not None:
+        fingerprint += f"-sample{spec.sample:g}-seed{cfg.seed}"
+        notices.append(
+            f"data.sample: {len(train_x)} of the training rows ({spec.sample:g}, "
+            f"seed {cfg.seed}{'' if cfg.task == 'regression' else ', stratified'})"
+        )
     return CompetitionData(
         train=train_x,
         y=y.reset_index(drop=True),
@@ -217,7 +232,7 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
         sample=sample,
         cv_columns=cv_train[cv_cols],
         data_dir=data_dir,
-        fingerprint=file_fingerprint(paths),
+        fingerprint=fingerprint,
         profile=profile,
         notices=notices,
         test_cv_columns=cv_test,

@@ -25,11 +25,10 @@ from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedS
 from podium.config import EarlyStoppingSpec
 from podium.cv import Folds, SplitContext
 from podium.engine.cache import CacheSlot, FeatureCache
+from podium.engine.executor import DataRef, Executor
 from podium.engine.fold_predict import FOLD_FILE, REFIT_FILE, fold_mean, predict_fold, save_fold
 from podium.engine.result import CVResult, FoldResult
 from podium.engine.targets import TargetRange
-from podium.lifeline import watch_parent
-from podium.logging import caught_warnings, replay_warnings
 from podium.metrics import Metric
 
 __all__ = ["run_cv", "holdout_split"]
@@ -184,18 +183,6 @@ def _chain_features(
     return _Features(frames["train"], frames.get("valid"), frames.get("test"), hit, secs, chain)
 
 
-def _replayed(outs: Any) -> Any:
-    """The fold outputs of :func:`caught_warnings` jobs, their warnings issued here."""
-    for out, caught in outs:
-        replay_warnings(caught)
-        yield out
-
-
-def _follow_parent(parent: int) -> None:
-    """A fold worker's initializer: exit as soon as ``parent`` (the command) has died."""
-    watch_parent(parent, grace=0.0, on_death=None)
-
-
 def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) -> _FoldOut:
     """Fit a fresh chain + model on the training part of fold ``k``; predict the rest."""
     t0 = _time.perf_counter()
@@ -271,6 +258,8 @@ def run_cv(
     cache: FeatureCache | None = None,
     repeat: int = 0,
     save_to: str | os.PathLike[str] | None = None,
+    executor: Executor | None = None,
+    data_ref: DataRef | None = None,
 ) -> CVResult:
     """Cross-validate ``chain`` + ``model`` on ``folds``.
 
@@ -305,6 +294,10 @@ def run_cv(
         save_to: a folder: every fold's fitted chain + model is written there (by the
             worker that fit it, as :data:`~podium.engine.fold_predict.FOLD_FILE`), and the refit's;
             :mod:`podium.engine.saved` reads them back. ``None``: nothing is kept.
+        executor: where the fold jobs run (:mod:`podium.engine.executor`); ``None``: local,
+            ``n_workers`` processes.
+        data_ref: ``X`` and ``X_test`` are the competition's features as this reference
+            loads them: a remote executor sends it instead of the frames.
 
     Returns:
         The model's out-of-fold predictions, test predictions and fold scores.
@@ -339,24 +332,10 @@ def run_cv(
     entropy = seed if repeat == 0 else [seed, repeat]
     seeds = [int(s) for s in np.random.SeedSequence(entropy).generate_state(folds.n_splits)]
     splits = list(folds.split())
-    if n_workers > 1 and len(splits) > 1:
-        from joblib import Parallel, delayed
-        from joblib._parallel_backends import LokyBackend
-
-        # Each worker follows this process from its start: it exits once we have died.
-        backend = LokyBackend(initializer=_follow_parent, initargs=(os.getpid(),))
-        runner = Parallel(
-            n_jobs=min(n_workers, len(splits)), backend=backend, return_as="generator"
-        )
-        # Workers record their warnings; they are shown here, once (podium.logging).
-        outs_iter = _replayed(
-            runner(
-                delayed(caught_warnings)(_run_fold, job, k, tr, va, seeds[k])
-                for k, (tr, va) in enumerate(splits)
-            )
-        )
-    else:
-        outs_iter = (_run_fold(job, k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits))
+    if executor is None:
+        executor = Executor(n_workers=n_workers)
+    calls = [(k, tr, va, seeds[k]) for k, (tr, va) in enumerate(splits)]
+    outs_iter = executor.run(_run_fold, job, calls, data_ref=data_ref)
     outs: list[_FoldOut] = []
     for out in outs_iter:
         outs.append(out)

@@ -35,6 +35,7 @@ from podium.data.relation import Relation, measure_relation
 from podium.engine.build import auto_n_jobs, auto_n_workers, build_all
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.cv_loop import run_cv
+from podium.engine.executor import DataRef, Executor
 from podium.engine.repeats import combine_repeats
 from podium.engine.result import CVResult, FoldResult
 from podium.engine.targets import TargetRange, resolve_target_transform, target_range
@@ -305,6 +306,11 @@ def run_models(
         cache_dir if cache_dir is not None else feature_cache_dir(cfg),
         salt={"seed": cfg.competition.seed},
     )
+    try:
+        executor = Executor.from_config(pipe.executor, pipe.executor_address, n_workers)
+    except ConfigError as exc:
+        raise ConfigError(f"{cfg.source_of('executor')}: {exc}") from None
+    data_ref = DataRef(cfg.competition, str(plan.data.data_dir), plan.data.fingerprint)
     for i, (name, (chain, model)) in enumerate(plan.models.items()):
         spec = pipe.models[name]
         use_cache = wants_cache(chain, pipe.cache)
@@ -341,6 +347,8 @@ def run_models(
                     cache=cache if use_cache else None,
                     repeat=rep,
                     save_to=None if save_to is None else model_dir(save_to, name, r, rep),
+                    executor=executor,
+                    data_ref=data_ref,
                 )
             )
         result = combine_repeats(

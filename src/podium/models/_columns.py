@@ -93,9 +93,13 @@ def align_categories(s: pd.Series, categories: pd.Index) -> pd.Series:
 
 
 def learn_categories(s: pd.Series) -> pd.Index:
-    """The categories of a training column: its own, or its sorted distinct values."""
+    """The categories of a training column: its own that occur in it (in their order), or
+    its sorted distinct values. A ``category`` column read at load holds every value of
+    train and test; on a fold's rows it gives what its text would."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.cat.categories
+        codes = s.cat.codes.to_numpy()
+        seen = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        return s.cat.categories if seen.all() else s.cat.categories[seen]
     values = pd.unique(s.dropna().astype(object))
     try:
         return pd.Index(sorted(values))

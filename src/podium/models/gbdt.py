@@ -72,9 +72,9 @@ class GBDTAdapter(ModelAdapter):
         if fitting:
             cats = categorical_columns(X, self._columns, self.name)
             self._categories = {c: learn_categories(X[c]) for c in cats}
-        out = {}
+        out, same = {}, {}
         for col, name in zip(X.columns, self._columns, strict=True):
-            s = X[col]
+            s = same[col] = X[col]
             if col in self._categories:
                 out[col] = self._categorical(s, self._categories[col])
             elif not pd.api.types.is_numeric_dtype(s.dtype) or isinstance(
@@ -86,6 +86,8 @@ class GBDTAdapter(ModelAdapter):
                 )
             else:
                 out[col] = to_float(s)
+        if all(out[col] is s for col, s in same.items()):
+            return X  # nothing to convert: no copy of the fold's rows
         return pd.DataFrame(out, index=X.index, columns=X.columns)
 
     def _categorical(self, s: pd.Series, categories: pd.Index) -> pd.Series:
