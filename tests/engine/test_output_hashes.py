@@ -83,6 +83,7 @@ def output_hashes(competition: str, pipeline: str, tmp: Path) -> dict[str, objec
 
 
 @pytest.mark.slow
+@pytest.mark.hashes
 @pytest.mark.skipif(DATA is None, reason="needs $PODIUM_DATA_DIR with telecom_churn, house_prices")
 @pytest.mark.parametrize(("competition", "pipeline"), CASES, ids=[f"{c}-{p}" for c, p in CASES])
 def test_outputs_match_recorded_hashes(competition: str, pipeline: str, tmp_path: Path) -> None:
