@@ -19,8 +19,8 @@ def test_choices_name_kind_evidence_and_stages(make_competition) -> None:
     plan = plan_run(comp, root=comp.parent.parent, pipeline="auto")
     lines = explain_choices(plan)
     color = next(ln for ln in lines if ln.startswith("color:"))
-    assert color.startswith("color: categorical (") and "lgb: te, counts" in color
-    assert "catboost: cats" in color and "linear: cats" in color
+    assert color.startswith("color: categorical (") and "lgb: parts, te, counts" in color
+    assert "catboost: parts, cats" in color and "linear: parts, cats" in color
     when = next(ln for ln in lines if ln.startswith("when:"))
     assert when.startswith("when: datetime (") and "catboost: dates" in when
     assert lines[-1].startswith("3 numeric column(s) -> every model as numbers: x1, x2, spent")

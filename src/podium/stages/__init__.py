@@ -3,6 +3,7 @@
 from podium.stages.base import BaseStage, Stage, as_frame, check_columns
 from podium.stages.chain import StageChain
 from podium.stages.dates import DatetimeFeatures, datetime_columns
+from podium.stages.parts import CategoryParts
 from podium.stages.preprocess import (
     CategoricalEncoder,
     DropColumns,
@@ -22,12 +23,14 @@ BUILTIN_STAGES: dict[str, type] = {
     "log_transform": LogTransform,
     "drop": DropColumns,
     "datetime": DatetimeFeatures,
+    "category_parts": CategoryParts,
 }
 
 __all__ = [
     "BUILTIN_STAGES",
     "BaseStage",
     "CategoricalEncoder",
+    "CategoryParts",
     "DatetimeFeatures",
     "DropColumns",
     "Imputer",
