@@ -150,6 +150,8 @@ class CeEncoder(BaseStage):
         columns: {kind: categorical}, encoder_params: {regularization: 1.0}}}``
     """
 
+    stage_name = "ce_encoder"
+
     def __init__(
         self,
         encoder: str = "TargetEncoder",
