@@ -194,6 +194,9 @@ def run_competition(
             log_models(tracker, saved_run(plan, result, run_name), kept, run_id=run_id)
             clock.stop("logging")  # its time up to here: what is logged
             tracker.log_metrics(clock.metrics())
+            # Last, so the run's latest metrics are its CV under the metric's name.
+            cv = keys.cv_metrics(plan.metric.name, result.cv_mean, result.cv_std)
+            tracker.log_metrics(cv)
     return RunOutcome(
         run_id=run_id,
         run_name=run_name,
@@ -378,5 +381,3 @@ def _log_result(
     tracker.set_tags(
         {"podium.submission": str(published.resolve()), "podium.chosen": result.chosen}
     )
-    # Last, so MLflow lists the run's CV under the metric's name first.
-    tracker.log_metrics(keys.cv_metrics(metric, result.cv_mean, result.cv_std))
