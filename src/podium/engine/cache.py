@@ -132,11 +132,12 @@ class CacheSlot:
         try:
             done = write_entry(self.directory / key, frames, info)
             if done and chain is not None:
-                import joblib
+                import cloudpickle
 
                 file = self.directory / key / _CHAIN_FILE
                 tmp = file.with_name(f".{_CHAIN_FILE}.{os.getpid()}.tmp")
-                joblib.dump(chain, tmp)
+                # cloudpickle: a plug-in stage's class goes by value (see save_fold)
+                tmp.write_bytes(cloudpickle.dumps(chain))
                 os.replace(tmp, file)
             return done
         except NoRoundTrip as exc:
@@ -152,9 +153,9 @@ class CacheSlot:
         if not file.is_file():
             return None
         try:
-            import joblib
+            import pickle
 
-            return joblib.load(file)
+            return pickle.loads(file.read_bytes())
         except Exception as exc:  # an unpickling failure of any kind is a miss
             logger.info("feature cache: fitted chain %s unreadable (%s)", file, exc)
             return None

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from podium.engine.experiment import model_dir, seed_mean
-from podium.engine.fold_predict import FOLD_FILE, REFIT_FILE, fold_mean, predict_fold
+from podium.engine.fold_predict import FOLD_FILE, REFIT_FILE, fold_mean, load_fold, predict_fold
 from podium.engine.targets import TargetRange
 from podium.exceptions import ConfigError
 
@@ -96,11 +96,9 @@ class SavedModel:
 
 
 def _load(file: Path) -> tuple[Any, Any]:
-    import joblib
-
     if not file.is_file():
         raise ConfigError(f"{file}: saved model file missing; the model set is incomplete")
-    return joblib.load(file)
+    return load_fold(file)
 
 
 def predict_saved(
