@@ -72,6 +72,10 @@ def find_runs(
     Raises:
         ConfigError: an unknown or ambiguous reference, or the same run twice.
     """
+    refs = [r.strip() for r in refs]
+    twice = next((r for i, r in enumerate(refs) if r in refs[:i]), None)
+    if twice is not None:  # before any lookup: the slip is in the command line
+        raise ConfigError(f"{option}: {twice!r} is named twice; blend distinct runs")
     chosen: list[tuple[str, RunSummary]] = []
     for ref in refs:
         run = find_run(summaries, ref, option=option)
