@@ -14,7 +14,7 @@ Leakage: none (no target; which columns and tokens to use is learned on training
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -102,7 +102,7 @@ class CategoryParts(BaseStage):
             s = X[col]
             counts = s.value_counts(dropna=True)
             scale = self._quantity_scale(counts)
-            if scale is not False:
+            if scale is not False:  # a dict or None (mypy narrows Literal[False] away)
                 self.quantities_[col] = scale
                 continue
             if len(counts) < self.min_distinct or n == 0:
@@ -114,7 +114,7 @@ class CategoryParts(BaseStage):
             if tokens:
                 self.tokens_[col] = tokens
 
-    def _quantity_scale(self, counts: pd.Series) -> dict[str, float] | None | bool:
+    def _quantity_scale(self, counts: pd.Series) -> dict[str, float] | None | Literal[False]:
         """Unit -> factor (days), None (one unit: as written), or False (not quantities)."""
         if len(counts) < 3:
             return False
