@@ -78,6 +78,7 @@ def recorded(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.delenv("PODIUM_DATA_DIR", raising=False)  # the toy data is in its own folder
         mp.setenv("PODIUM_ROOT", str(root))
         args = ["run", "toy", "--set", "models.lgb.params.num_leaves=5", "--set", "seed=7"]
         mp.setattr(sys, "argv", [str(Path(sys.executable).parent / "podium"), *args])
