@@ -18,7 +18,7 @@ from scipy.stats import rankdata
 
 from podium.metrics import Metric
 
-__all__ = ["loss", "search_objective"]
+__all__ = ["group_rows", "loss", "search_objective"]
 
 
 def loss(
@@ -26,12 +26,13 @@ def loss(
 ) -> float:
     """The metric as a loss (negated when greater is better); per-group mean with groups."""
     if groups is not None:
-        return float(np.mean([loss(metric, y[g], pred[g]) for g in _group_rows(groups)]))
+        return float(np.mean([loss(metric, y[g], pred[g]) for g in group_rows(groups)]))
     score = metric(y, pred)
     return -score if metric.greater_is_better else score
 
 
-def _group_rows(groups: np.ndarray) -> list[np.ndarray]:
+def group_rows(groups: np.ndarray) -> list[np.ndarray]:
+    """The row indices of each distinct group (fold), in sorted group order."""
     groups = np.asarray(groups)
     return [np.flatnonzero(groups == g) for g in np.unique(groups)]
 
@@ -45,7 +46,7 @@ def search_objective(
     """
     y = np.asarray(y)
     if groups is not None:
-        parts = [(rows, search_objective(metric, y[rows])) for rows in _group_rows(groups)]
+        parts = [(rows, search_objective(metric, y[rows])) for rows in group_rows(groups)]
         return lambda pred: float(np.mean([f(pred[rows]) for rows, f in parts]))
     exact = lambda pred: loss(metric, y, pred)  # noqa: E731
     integer = np.issubdtype(y.dtype, np.integer) or bool(np.all(y == np.round(y)))

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from podium.cv import Folds, as_repeats
+from podium.ensemble._objective import group_rows
 from podium.ensemble.blend import Blender, make_blender
 from podium.exceptions import ConfigError
 from podium.metrics import Metric, get_metric
@@ -119,10 +120,6 @@ def nested_blend(
     return oof, scores
 
 
-def _fold_rows(fold: np.ndarray) -> list[np.ndarray]:
-    return [np.flatnonzero(fold == k) for k in np.unique(fold)]
-
-
 def nested_repeats(
     make: Callable[[], Blender],
     P: np.ndarray,
@@ -193,7 +190,7 @@ def blend(
     seen = _validated(first)
     full = make_blender(method, params).fit(P[seen], y[seen], metric, first.fold[seen])
     fitted = full.predict(P[seen])
-    naive = np.mean([metric(y[seen][rows], fitted[rows]) for rows in _fold_rows(first.fold[seen])])
+    naive = np.mean([metric(y[seen][rows], fitted[rows]) for rows in group_rows(first.fold[seen])])
     weights = getattr(full, "weights_", None)
     return EnsembleResult(
         method=method,
