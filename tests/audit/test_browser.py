@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -191,8 +192,11 @@ def test_mlflow_runs_table_shows_the_cv_metric_column(browser: Any, two_runs_ui)
         for run_id in ui["ids"]:
             run = json.loads(_get(f"{base}/api/2.0/mlflow/runs/get?run_id={run_id}", 60))
             metrics = {m["key"]: m["value"] for m in run["run"]["data"]["metrics"]}
-            shown = f"{metrics['cv_roc_auc']:.6f}"[:7]  # the cell shows the value's digits
-            assert page.get_by_text(shown).first.is_visible(), shown
+            # the cell shows the value's leading digits (rounded or cut at the UI's choice;
+            # 4 decimals are the same either way but for a carry): wait, the rows load late
+            shown = f"{metrics['cv_roc_auc']:.8f}"[:6]
+            cell = page.get_by_text(re.compile("^" + re.escape(shown))).filter(visible=True)
+            cell.first.wait_for(state="visible", timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "mlflow_runs_cv.png"), full_page=True)
 
 
