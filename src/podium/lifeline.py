@@ -20,13 +20,16 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 __all__ = [
     "Terminated",
     "exit_code",
     "handle_signals",
+    "signals_held",
+    "signals_let_in",
     "process_token",
     "token_alive",
     "watch_parent",
@@ -35,6 +38,8 @@ __all__ = [
 _PR_SET_PDEATHSIG = 1
 _watched: dict[int, int] = {}  # our pid -> the parent pid a watchdog follows
 _lock = threading.Lock()
+_hold = [0]  # > 0: a signal handle_signals catches waits (a trial being registered)
+_held: list[int] = []  # the signals that came while held
 
 
 class Terminated(KeyboardInterrupt):
@@ -65,11 +70,41 @@ def handle_signals(*, once: bool = False, sigint: bool = False) -> None:
             return
         fired.append(signum)
         threading.excepthook = _quiet
+        if _hold[0]:
+            _held.append(signum)
+            return
         raise Terminated(signum)
 
     signal.signal(signal.SIGTERM, handler)
     if sigint:
         signal.signal(signal.SIGINT, handler)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """A signal :func:`handle_signals` catches inside the block is raised when it ends
+    (or inside a :func:`signals_let_in` block in it), not at an arbitrary line: e.g. between
+    a store creating a record and the code that labels it."""
+    _hold[0] += 1
+    try:
+        yield
+    finally:
+        _hold[0] -= 1
+    if not _hold[0] and _held:
+        raise Terminated(_held.pop())
+
+
+@contextmanager
+def signals_let_in() -> Iterator[None]:
+    """Inside :func:`signals_held`, signals are raised again in this block (a signal held
+    so far is raised on entry)."""
+    saved, _hold[0] = _hold[0], 0
+    try:
+        if _held:
+            raise Terminated(_held.pop())
+        yield
+    finally:
+        _hold[0] = saved
 
 
 def _quiet(args: threading.ExceptHookArgs) -> None:

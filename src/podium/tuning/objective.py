@@ -20,6 +20,7 @@ from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.experiment import split_context
 from podium.engine.result import FoldResult
 from podium.exceptions import one_line
+from podium.lifeline import signals_let_in
 from podium.tracking import keys
 from podium.tracking.base import Tracker
 from podium.tuning.trial_log import TrialLogger, TrialRecord
@@ -84,11 +85,16 @@ class Objective:
         self.log.flush()
 
     def __call__(self, trial: optuna.Trial) -> float:
-        import optuna
 
         trial.set_user_attr("worker", self.worker)  # surplus trials too: who started it
         if self.session is not None:
             trial.set_user_attr("session", self.session)
+        with signals_let_in():  # labelled: a signal may now end the trial (as FAIL)
+            return self._run(trial)
+
+    def _run(self, trial: optuna.Trial) -> float:
+        import optuna
+
         self._check_quota(trial)
         setup = self.setup
         values = setup.space.suggest(trial)

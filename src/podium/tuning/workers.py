@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from podium.exceptions import one_line
-from podium.lifeline import handle_signals, watch_parent
+from podium.lifeline import handle_signals, signals_held, watch_parent
 from podium.tracking.base import Tracker
 from podium.tuning.objective import Objective, counted
 from podium.tuning.setup import TuneArgs, prepare_tuning
@@ -109,7 +109,8 @@ def run_trials(
             time.sleep(poll)  # the rest are running elsewhere; take over if one fails
             continue
         last.clear()
-        study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=[callback])
+        with signals_held():  # a signal waits until the trial is labelled with its session
+            study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=[callback])
         ran += 1
         trial = last[-1] if last else None
         if trial is None or trial.state != TrialState.FAIL or trial.user_attrs.get("surplus"):
