@@ -178,7 +178,8 @@ def run_competition(
         ):
             tracker.log_params(cfg.to_dict())
             tracker.log_text(cfg.to_yaml(), "config.resolved.yaml")
-            tracker.log_text("\n".join(explain_choices(plan)) + "\n", "choices.txt")
+            choices = [*explain_choices(plan), *(f"params {n}" for n in plan.sizing)]
+            tracker.log_text("\n".join(choices) + "\n", "choices.txt")
             tracker.log_text(plan.data.profile.to_frame().to_csv(index=False), "profile.csv")
             if plan.relation is not None:  # how test relates to train, and the cv it implies
                 relation = {**plan.relation.to_dict(), "cv": plan.cv_note}

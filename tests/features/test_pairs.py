@@ -89,3 +89,17 @@ def test_bad_pair_params(cls, params, message) -> None:
     X, y = codes_frame(50)
     with pytest.raises(ConfigError, match=message):
         cls(**params).fit_transform(X, y)
+
+
+def test_min_values_drops_few_valued_columns_before_pairing() -> None:
+    X, y = codes_frame()  # a: 6 values, b: 4, c: 3, d: 6, u: 400
+    keys = expand_keys(X, single(X) + [("b", "c")], 2, 64, min_values=5)
+    assert [k for k in keys if len(k) == 1] == [("a",), ("d",), ("u",)]
+    assert ("b", "c") in keys  # a combination written by hand stays
+    assert not [k for k in keys if len(k) == 2 and set(k) & {"b", "c"} and k != ("b", "c")]
+    for cls in (CountEncoder, TargetEncoder):
+        enc = cls(columns=["a", "b", "c"], pairs="all", min_values=5)
+        out = enc.fit_transform(X[["a", "b", "c"]], y)
+        made = [c for c in out.columns if c not in ("a", "b", "c")]
+        assert len(made) == 1 and made[0].endswith("a"), made  # a alone: b, c left as they are
+        assert (out["b"] == X["b"]).all()

@@ -156,6 +156,8 @@ def validate(
         prints = ", ".join(f.fingerprint for f in plan.repeats)
         out.print(f"repeated cv: {len(plan.repeats)} fold assignments (fingerprints {prints})")
     out.print(plan.target_note)
+    for line in plan.sizing:
+        out.print(f"params {line}", markup=False, highlight=False)
     out.print(f"stages: {checked} chain(s) fit on a sample of fold 1's training rows, ok")
 
 

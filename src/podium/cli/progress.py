@@ -63,6 +63,8 @@ class FoldReporter:
         )
         if getattr(plan, "target_note", ""):
             self.console.print(plan.target_note)
+        for line in getattr(plan, "sizing", ()):
+            self.console.print(f"params {line}", markup=False, highlight=False)
         if self.progress is not None:
             self.task = self.progress.add_task("training", total=n)
 

@@ -387,12 +387,23 @@ class ModelSpec(_Strict):
     seeds: int = 1
     """Seed averaging: fit this many times with model seeds seed, seed+1, ... on the same
     folds and average the predictions."""
+    below_rows: dict[int, dict[str, Any]] = Field(default_factory=dict)
+    """``{10000: {depth: 4}}``: these params when the training file has fewer rows (the
+    smallest bound that holds wins; see :mod:`podium.engine.sizing`)."""
 
     @field_validator("seeds")
     @classmethod
     def _seeds(cls, v: int) -> int:
         if v < 1:
             raise ValueError(f"must be >= 1, got {v}")
+        return v
+
+    @field_validator("below_rows")
+    @classmethod
+    def _below_rows(cls, v: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        bad = [b for b in v if b < 1]
+        if bad:
+            raise ValueError(f"row bounds must be >= 1, got {bad[0]}")
         return v
 
 

@@ -38,6 +38,7 @@ from podium.engine.cv_loop import run_cv
 from podium.engine.executor import DataRef, Executor
 from podium.engine.repeats import combine_repeats
 from podium.engine.result import CVResult, FoldResult
+from podium.engine.sizing import apply_below_rows
 from podium.engine.targets import TargetRange, resolve_target_transform, target_range
 from podium.exceptions import ConfigError, DataError
 from podium.metrics import Metric, get_metric
@@ -81,6 +82,8 @@ class Plan:
         cv = self.cfg.competition.cv
         return cv.chosen or f"cv: {cv.scheme} (set in {self.cfg.source_of('cv.scheme')})"
 
+    sizing: tuple[str, ...] = ()
+    """The models' ``below_rows`` parameters applied, one line each (:mod:`.sizing`)."""
     extra_folds: tuple[Folds, ...] = ()
     """Repeated CV (``cv.repeats``): the fold assignments of repeats 1, 2, ...; ``folds``
     is repeat 0's."""
@@ -235,6 +238,7 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
     )
     folds = make_folds(cfg, data, y, registry)
     extra = tuple(make_folds(cfg, data, y, registry, repeat=r) for r in range(1, cv.repeats))
+    cfg, sizing = apply_below_rows(cfg, len(data.train))
     models = build_all(cfg, registry, n_rows=len(data.train), kinds=data.kinds)
     return Plan(
         cfg=cfg,
@@ -249,6 +253,7 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         target_note=f"target_transform: {transform}; {note}",
         relation=relation,
         extra_folds=extra,
+        sizing=tuple(sizing),
     )
 
 

@@ -96,6 +96,8 @@ class CountEncoder(BaseStage):
             :func:`podium.features.keys.expand_keys`; chosen on the fitting rows).
         interactions: ``k`` also counts combinations of 2..k columns (2 = ``pairs: all``).
         max_pairs: the most combinations added by ``pairs``/``interactions``.
+        min_values: single columns with fewer distinct values on the fitting rows are
+            left as they are (not encoded, in no combination).
     """
 
     stage_name = "count_encoder"
@@ -109,6 +111,7 @@ class CountEncoder(BaseStage):
         pairs: str | None = None,
         interactions: int | None = None,
         max_pairs: int = MAX_PAIRS,
+        min_values: int = 0,
     ) -> None:
         self.columns = columns
         self.normalize = normalize
@@ -117,6 +120,7 @@ class CountEncoder(BaseStage):
         self.pairs = pairs
         self.interactions = interactions
         self.max_pairs = max_pairs
+        self.min_values = min_values
 
     def fit(self, X: Any, y: Any = None, X_test: Any = None, **fit_params: Any) -> Self:
         return super().fit(X, y, X_test=X_test)
@@ -135,7 +139,7 @@ class CountEncoder(BaseStage):
         if self.fit_on == "train+test":
             check_columns(as_frame(X_test), cols, stage, "columns (in X_test)")
         rows = fitting_rows(X, X_test, self.fit_on, cols)
-        keys = expand_keys(rows, keys, order, self.max_pairs)
+        keys = expand_keys(rows, keys, order, self.max_pairs, self.min_values)
         prefix = (
             self.prefix if self.prefix is not None else ("freq_" if self.normalize else "count_")
         )

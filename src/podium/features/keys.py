@@ -190,6 +190,7 @@ def expand_keys(
     keys: list[tuple[Hashable, ...]],
     order: int,
     max_pairs: int,
+    min_values: int = 0,
 ) -> list[tuple[Hashable, ...]]:
     """``keys`` plus the informative combinations of 2..``order`` of its single columns.
 
@@ -198,7 +199,12 @@ def expand_keys(
         keys: the encoder's keys (single columns and any combinations written by hand).
         order: the largest combination size (below 2: ``keys`` unchanged).
         max_pairs: the most combinations added.
+        min_values: single columns with fewer distinct values in ``X`` are dropped first
+            (and enter no combination): a tree reads a few-valued column as it is.
     """
+    if min_values > 1:
+        size = {k[0]: _n_distinct(KeyCodes(k).fit_codes(X)) for k in keys if len(k) == 1}
+        keys = [k for k in keys if len(k) > 1 or size[k[0]] >= min_values]
     if order < 2 or max_pairs == 0:
         return keys
     singles = list(dict.fromkeys(k[0] for k in keys if len(k) == 1))

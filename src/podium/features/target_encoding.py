@@ -87,6 +87,8 @@ class TargetEncoder(CrossFitStage):
             the target).
         interactions: ``k`` also encodes combinations of 2..k columns (2 = ``pairs: all``).
         max_pairs: the most combinations added by ``pairs``/``interactions``.
+        min_values: single columns with fewer distinct values on the fitting rows are
+            left as they are (not encoded, in no combination).
 
     Example:
         >>> te = TargetEncoder(columns=["city", ["city", "shop"]], smoothing=20.0)
@@ -111,6 +113,7 @@ class TargetEncoder(CrossFitStage):
         pairs: str | None = None,
         interactions: int | None = None,
         max_pairs: int = MAX_PAIRS,
+        min_values: int = 0,
     ) -> None:
         self.columns = columns
         self.smoothing = smoothing
@@ -125,6 +128,7 @@ class TargetEncoder(CrossFitStage):
         self.pairs = pairs
         self.interactions = interactions
         self.max_pairs = max_pairs
+        self.min_values = min_values
 
     # -- fitting ---------------------------------------------------------------------
 
@@ -154,7 +158,7 @@ class TargetEncoder(CrossFitStage):
             X, list(dict.fromkeys(c for k in keys for c in k)), self.stage_name, "columns"
         )
         order = interaction_order(self.pairs, self.interactions, self.max_pairs, self.stage_name)
-        keys = expand_keys(X, keys, order, self.max_pairs)
+        keys = expand_keys(X, keys, order, self.max_pairs, self.min_values)
         task = self.task or (ctx.task if ctx is not None else None)
         return keys, encoded_target(np.asarray(y), len(X), task, self.stage_name)
 
