@@ -69,8 +69,9 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--podium-args", action="append", default=[], metavar="[COMP=]ARGS",
                     help='extra `podium run` arguments, e.g. "--pipeline strong"; with COMP= '
                     "for one competition only (repeatable)")
-    ap.add_argument("--pipeline", action="append", default=[], metavar="[COMP=]PATH",
-                    help="a hand-written pipeline to run too (repeatable)")
+    ap.add_argument("--pipeline", action="append", default=[], metavar="[COMP=]PATH[+PLUGIN]",
+                    help="a hand-written pipeline to run too, with the plug-in file it "
+                    "needs after a + (repeatable)")
     ap.add_argument("--ag-time", type=float, help="AutoGluon time_limit (default: podium's W)")
     ap.add_argument("--ag-python", type=Path, default=AG_VENV / "bin" / "python")
     ap.add_argument("--ag-presets", default="best_quality")
@@ -232,6 +233,13 @@ def _hand_pipelines(specs: list[str], name: str) -> list[str]:
     return paths
 
 
+def _hand_args(spec: str) -> list[str]:
+    """``PATH`` or ``PATH+PLUGIN`` (a plug-in file the pipeline needs) as run arguments."""
+    path, plus, plugin = spec.partition("+")
+    extra = ["--set", f"plugins={Path(plugin).resolve()}"] if plus else []
+    return ["--pipeline", str(Path(path).resolve()), *extra]
+
+
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.5f}"
 
@@ -297,7 +305,7 @@ def main() -> None:
             notes.append(f"{name}: data.drop += {cols} (--drop-train-only)")
         auto = run_podium(comp, _podium_extra(args.podium_args, name), "podium", work)
         print(f"{name}: podium {_fmt(auto.score)} in {auto.wall:.0f}s  {auto.note}", flush=True)
-        hands = [run_podium(comp, ["--pipeline", p], f"hand-{i}", work)
+        hands = [run_podium(comp, _hand_args(p), f"hand-{i}", work)
                  for i, p in enumerate(_hand_pipelines(args.pipeline, name))]
         for p, h in zip(_hand_pipelines(args.pipeline, name), hands, strict=True):
             print(f"{name}: hand {p} {_fmt(h.score)} in {h.wall:.0f}s  {h.note}", flush=True)
