@@ -16,16 +16,15 @@ config already resolved.
 from __future__ import annotations
 
 import dataclasses
-
-from podium.config import ResolvedConfig
+from typing import Any
 
 __all__ = ["apply_below_rows"]
 
 
-def apply_below_rows(cfg: ResolvedConfig, n_rows: int) -> tuple[ResolvedConfig, list[str]]:
-    """``cfg`` with each model's ``below_rows`` applied for ``n_rows`` training rows, and
-    one line per model changed (``catboost: 5,282 training rows < 10,000 -> depth=4``).
-    ``n_rows`` of 0 means unknown: nothing is applied."""
+def apply_below_rows(cfg: Any, n_rows: int) -> tuple[Any, list[str]]:
+    """``cfg`` (a ``ResolvedConfig``) with each model's ``below_rows`` applied for
+    ``n_rows`` training rows, and one line per model changed (``catboost: 5,282 training
+    rows < 10,000 -> depth=4``). ``n_rows`` of 0 means unknown: nothing is applied."""
     pipe = cfg.pipeline
     models, notes = {}, []
     for name, spec in pipe.models.items():
