@@ -32,8 +32,15 @@ CONFIG_TAG = "podium.config_fingerprint"
 """Tag of a ``podium run``: the fingerprint of its resolved config (competition + pipeline)."""
 
 
-def find_run(summaries: Sequence[RunSummary], ref: str, *, option: str = "run") -> RunSummary:
-    """The run ``ref`` names: its id, its name, or a unique prefix of its id.
+def find_run(
+    summaries: Sequence[RunSummary],
+    ref: str,
+    *,
+    option: str = "run",
+    where: str = "this competition's experiment",
+) -> RunSummary:
+    """The run ``ref`` names among ``summaries`` (the runs of ``where``): its id, its name,
+    or a unique prefix of its id.
 
     Raises:
         ConfigError: no such run (with the closest name), or a prefix several ids share.
@@ -58,7 +65,7 @@ def find_run(summaries: Sequence[RunSummary], ref: str, *, option: str = "run") 
     if hint and "did you mean" not in hint:
         hint = ""  # no close name: a list of every run would not fit one line
     raise ConfigError(
-        f"{option}: no run {ref!r} in this competition's experiment{hint} "
+        f"{option}: no run {ref!r} in {where}{hint} "
         "(`podium runs` lists names and ids)"
     )
 
