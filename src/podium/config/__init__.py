@@ -9,6 +9,13 @@ from podium.config.loader import (
     read_yaml,
     set_path,
 )
+from podium.config.pipeline_schema import (
+    EarlyStoppingSpec,
+    EnsembleSpec,
+    ModelSpec,
+    PipelineConfig,
+    StageSpec,
+)
 from podium.config.schema import (
     COLUMN_KINDS,
     CV_SCHEMES,
@@ -18,11 +25,6 @@ from podium.config.schema import (
     CompetitionConfig,
     CVSpec,
     DataSpec,
-    EarlyStoppingSpec,
-    EnsembleSpec,
-    ModelSpec,
-    PipelineConfig,
-    StageSpec,
     SubmissionSpec,
     TrackingSpec,
 )

@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from podium.config.schema import CompetitionConfig, PipelineConfig
+from podium.config.pipeline_schema import PipelineConfig
+from podium.config.schema import CompetitionConfig
 from podium.exceptions import ConfigError, did_you_mean, one_line
 
 __all__ = [
