@@ -163,7 +163,7 @@ def test_parallel_fold_workers_unpickle_plugin_stages(make_competition) -> None:
 def test_plugin_stage_gets_the_data_dir(make_competition) -> None:
     comp = _competition(make_competition)
     plan = plan_run("toy", root=comp.parent.parent)
-    from podium.engine.experiment import split_context
+    from podium.engine.plan import split_context
 
     assert split_context(plan).data_dir == comp / "data"
 

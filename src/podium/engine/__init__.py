@@ -4,15 +4,8 @@ from podium.engine.build import build_all, build_chain, build_model, default_reg
 from podium.engine.cache import FeatureCache, cache_root, feature_cache_dir
 from podium.engine.check import check_stages
 from podium.engine.cv_loop import holdout_split, run_cv
-from podium.engine.experiment import (
-    ExperimentResult,
-    Plan,
-    encode_target,
-    make_folds,
-    prepare,
-    resolve_cv,
-    run_models,
-)
+from podium.engine.experiment import ExperimentResult, run_models
+from podium.engine.plan import Plan, encode_target, make_folds, prepare, resolve_cv
 from podium.engine.repeats import combine_repeats, run_repeats
 from podium.engine.result import CVResult, FoldResult
 

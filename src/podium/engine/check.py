@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.base import clone
 
 from podium.engine.cv_loop import stage_fit_params
-from podium.engine.experiment import Plan, split_context
+from podium.engine.plan import Plan, split_context
 from podium.exceptions import ConfigError
 
 __all__ = ["check_stages"]

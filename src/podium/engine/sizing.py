@@ -7,7 +7,7 @@ more regularised trees: on telecom_churn's 5,282 rows CatBoost at depth 4 scores
 CV ROC-AUC, at depth 6 0.8445; on 30k rows and more depth 6 is the better default.
 
 A parameter set by an override (``--set``, the competition file, a tuning trial) is never
-replaced. A run resolves this once (:func:`podium.engine.experiment.prepare`) so the
+replaced. A run resolves this once (:func:`podium.engine.plan.prepare`) so the
 parameters it records are the ones trained; :func:`podium.engine.build.build_all` applies
 the same rule to configs it is given directly (tuning trials), which changes nothing on a
 config already resolved.

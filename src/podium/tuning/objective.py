@@ -17,7 +17,7 @@ import numpy as np
 
 from podium.engine import build_all, run_repeats
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
-from podium.engine.experiment import split_context
+from podium.engine.plan import split_context
 from podium.engine.result import FoldResult
 from podium.exceptions import one_line
 from podium.lifeline import signals_let_in
