@@ -13,7 +13,8 @@ from podium.data import load_data
 from podium.exceptions import ConfigError, DataError
 from podium.models.gbdt import LightGBMAdapter
 from podium.models.linear import LogisticRegressionAdapter
-from podium.stages.preprocess import CategoricalEncoder, Imputer, NumericCoercer
+from podium.stages.categorical import CategoricalEncoder
+from podium.stages.preprocess import Imputer, NumericCoercer
 
 
 def _load(comp):

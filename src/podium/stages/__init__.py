@@ -1,11 +1,11 @@
 """Stages: scikit-learn compatible transformers on DataFrames, and their chain."""
 
 from podium.stages.base import BaseStage, Stage, as_frame, check_columns
+from podium.stages.categorical import CategoricalEncoder
 from podium.stages.chain import StageChain
 from podium.stages.dates import DatetimeFeatures, datetime_columns
 from podium.stages.parts import CategoryParts
 from podium.stages.preprocess import (
-    CategoricalEncoder,
     DropColumns,
     Imputer,
     LogTransform,
