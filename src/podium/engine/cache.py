@@ -48,6 +48,7 @@ from podium.engine.cache_store import (
     usage,
     write_entry,
 )
+from podium.engine.pickled import dump_pickled, load_pickled
 from podium.features import FEATURE_STAGES
 
 if TYPE_CHECKING:
@@ -132,13 +133,7 @@ class CacheSlot:
         try:
             done = write_entry(self.directory / key, frames, info)
             if done and chain is not None:
-                import cloudpickle
-
-                file = self.directory / key / _CHAIN_FILE
-                tmp = file.with_name(f".{_CHAIN_FILE}.{os.getpid()}.tmp")
-                # cloudpickle: a plug-in stage's class goes by value (see save_fold)
-                tmp.write_bytes(cloudpickle.dumps(chain))
-                os.replace(tmp, file)
+                dump_pickled(chain, self.directory / key / _CHAIN_FILE)
             return done
         except NoRoundTrip as exc:
             logger.info("feature cache: fold %s not cached: %s", fold, exc)
@@ -153,9 +148,7 @@ class CacheSlot:
         if not file.is_file():
             return None
         try:
-            import pickle
-
-            return pickle.loads(file.read_bytes())
+            return load_pickled(file)
         except Exception as exc:  # an unpickling failure of any kind is a miss
             logger.info("feature cache: fitted chain %s unreadable (%s)", file, exc)
             return None

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from podium.engine.pickled import dump_pickled, load_pickled
 from podium.engine.targets import TargetRange
 
 __all__ = ["FOLD_FILE", "REFIT_FILE", "fold_mean", "predict_fold", "save_fold"]
@@ -37,23 +38,12 @@ def fold_mean(preds: list[np.ndarray], n_splits: int) -> np.ndarray:
 
 
 def save_fold(path: str, chain: Any, model: Any) -> None:
-    """Write a fitted chain + model (a fold's, or the refit's) for ``podium predict``."""
-    import cloudpickle
-    import joblib
-
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    # cloudpickle: a plug-in's classes go by value (a fold worker cannot import the plug-in
-    # module by name, and ``podium predict`` needs no plug-in file); joblib's zlib shrinks
-    # forests ~3x for ~30% more time. :func:`load_fold` reads it back.
-    joblib.dump(cloudpickle.dumps((chain, model)), tmp, compress=1)
-    os.replace(tmp, path)
+    """Write a fitted chain + model (a fold's, or the refit's) for ``podium predict``
+    (compressed: see :func:`podium.engine.pickled.dump_pickled`)."""
+    dump_pickled((chain, model), path, compress=True)
 
 
 def load_fold(path: str | os.PathLike[str]) -> tuple[Any, Any]:
     """A fitted chain + model written by :func:`save_fold`."""
-    import pickle
-
-    import joblib
-
-    return pickle.loads(joblib.load(path))
+    chain, model = load_pickled(path, compressed=True)
+    return chain, model
