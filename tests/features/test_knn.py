@@ -333,7 +333,6 @@ def test_engine_fold_predictions_ignore_own_targets() -> None:
             folds=folds,
             metric=get_metric("roc_auc", "binary"),
             split_context=ctx,
-            groups=groups,
         ).oof
 
     va = folds.valid_index(1)

@@ -250,8 +250,6 @@ def run_cv(
     target_transform: str = "none",
     target_range: TargetRange | None = None,
     seed: int = 0,
-    groups: np.ndarray | None = None,
-    time: np.ndarray | None = None,
     on_fold: FoldCallback | None = None,
     split_context: SplitContext | None = None,
     n_workers: int = 1,
@@ -278,11 +276,11 @@ def run_cv(
         target_range: every prediction (validation, test, refit) is clipped to it as it
             is made; ``None``: not clipped.
         seed: seeds the early-stopping holdouts (one per fold).
-        groups, time: keep early-stopping holdouts grouped or latest-in-time.
         on_fold: called with each finished fold's result and the number of folds.
         split_context: the outer scheme; each fold's chain gets it (for its training rows)
             as the fit parameter ``split_context`` so cross-fitted stages build inner
-            folds that follow the outer scheme.
+            folds that follow the outer scheme. Its ``groups`` and ``time`` also keep the
+            early-stopping holdouts grouped or latest-in-time.
         n_workers: folds fitted at once in separate processes (results are identical
             to ``n_workers=1``; each fold is seeded by its index, not by timing).
         cache: the feature cache: each fold's chain outputs (and the refit's) are read
@@ -304,6 +302,8 @@ def run_cv(
     """
     start = _time.perf_counter()
     y = np.asarray(y)
+    groups = None if split_context is None else split_context.groups
+    time = None if split_context is None else split_context.time
     slot = None
     if cache is not None:
         slot = cache.slot(

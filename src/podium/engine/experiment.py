@@ -22,7 +22,7 @@ from podium.engine.build import auto_n_jobs, auto_n_workers
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
 from podium.engine.cv_loop import run_cv
 from podium.engine.executor import DataRef, Executor
-from podium.engine.plan import Plan, cv_column, split_context
+from podium.engine.plan import Plan, split_context
 from podium.engine.repeats import combine_repeats
 from podium.engine.result import CVResult, FoldResult
 from podium.exceptions import ConfigError
@@ -118,8 +118,6 @@ def run_models(
                     target_transform=pipe.target_transform,
                     target_range=plan.target_range,
                     seed=cfg.competition.seed + i + 1000 * r,
-                    groups=cv_column(plan, cfg.competition.cv.groups),
-                    time=cv_column(plan, cfg.competition.cv.time),
                     on_fold=fold_cb,
                     split_context=split_context(plan),
                     n_workers=n_workers,

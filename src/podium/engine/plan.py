@@ -37,7 +37,6 @@ from podium.registry import Registry
 
 __all__ = [
     "Plan",
-    "cv_column",
     "encode_target",
     "make_folds",
     "prepare",
@@ -234,13 +233,13 @@ def split_context(plan: Plan) -> SplitContext:
     return SplitContext(
         scheme=cv.scheme,
         task=plan.cfg.competition.task,
-        groups=cv_column(plan, cv.groups),
-        time=cv_column(plan, cv.time),
+        groups=_cv_column(plan, cv.groups),
+        time=_cv_column(plan, cv.time),
         gap=cv.gap,
         data_dir=plan.data.data_dir,
     )
 
 
-def cv_column(plan: Plan, name: str | None) -> np.ndarray | None:
+def _cv_column(plan: Plan, name: str | None) -> np.ndarray | None:
     """The values of the cv column ``name`` (groups, time) for the training rows."""
     return None if name is None else plan.data.cv_columns[name].to_numpy()

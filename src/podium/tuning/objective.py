@@ -159,8 +159,6 @@ class Objective:
         ]
         spec = cfg.pipeline.models[setup.model]
         mode = cfg.pipeline.cache
-        cv = cfg.competition.cv
-        columns = plan.data.cv_columns
 
         def on_fold(fr: FoldResult, n_folds: int) -> None:
             folds.append(fr)
@@ -186,8 +184,6 @@ class Objective:
             ),
             target_range=plan.target_range,
             seed=cfg.competition.seed + setup.model_index,
-            groups=None if cv.groups is None else columns[cv.groups].to_numpy(),
-            time=None if cv.time is None else columns[cv.time].to_numpy(),
             on_fold=on_fold,
             split_context=split_context(plan),
             n_workers=1,
