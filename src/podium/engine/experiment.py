@@ -27,7 +27,7 @@ from podium.engine.repeats import combine_repeats
 from podium.engine.result import CVResult, FoldResult
 from podium.exceptions import ConfigError
 
-__all__ = ["ExperimentResult", "model_dir", "run_models", "seed_mean"]
+__all__ = ["ExperimentResult", "cross_validate", "model_dir", "run_models", "seed_mean"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,46 +98,95 @@ def run_models(
             if on_fold is not None:
                 on_fold(_name, fr, n)
 
-        runs: dict[int, list[CVResult]] = {}  # by repeat (cv.repeats), then model seed
-        for rep, r in itertools.product(range(len(plan.repeats)), range(spec.seeds)):
-            seeded = model if r == 0 else clone(model).set_params(seed=model.seed + r)
-            runs.setdefault(rep, []).append(
-                run_cv(
-                    chain,
-                    seeded,
-                    plan.data.train,
-                    plan.y,
-                    folds=plan.repeats[rep],
-                    metric=plan.metric,
-                    X_test=plan.data.test,
-                    name=name,
-                    early_stopping=spec.early_stopping,
-                    test_predictions=resolve_test_predictions(
-                        spec.test_predictions or pipe.test_predictions, plan.folds
-                    ),
-                    target_transform=pipe.target_transform,
-                    target_range=plan.target_range,
-                    seed=cfg.competition.seed + i + 1000 * r,
-                    on_fold=fold_cb,
-                    split_context=split_context(plan),
-                    n_workers=n_workers,
-                    cache=cache if use_cache else None,
-                    repeat=rep,
-                    save_to=None if save_to is None else model_dir(save_to, name, r, rep),
-                    executor=executor,
-                    data_ref=data_ref,
-                )
-            )
-        result = combine_repeats(
-            [
-                rs[0] if len(rs) == 1 else average_seeds(rs, plan, plan.repeats[k])
-                for k, rs in runs.items()
-            ]
+        result = cross_validate(
+            plan,
+            name,
+            chain,
+            model,
+            index=i,
+            seeds=spec.seeds,
+            on_fold=fold_cb,
+            n_workers=n_workers,
+            cache=cache if use_cache else None,
+            save_to=save_to,
+            executor=executor,
+            data_ref=data_ref,
         )
         results[name] = result
         if on_model is not None:
             on_model(result)
     return _choose(plan, results)
+
+
+def cross_validate(
+    plan: Plan,
+    name: str,
+    chain: Any,
+    model: Any,
+    *,
+    index: int,
+    spec: Any = None,
+    seeds: int = 1,
+    with_test: bool = True,
+    target_transform: str | None = None,
+    on_fold: Callable[[FoldResult, int], None] | None = None,
+    n_workers: int = 1,
+    cache: FeatureCache | None = None,
+    save_to: Path | None = None,
+    executor: Executor | None = None,
+    data_ref: DataRef | None = None,
+) -> CVResult:
+    """Cross-validate model ``name`` of the plan (``chain`` + ``model``, built from its
+    spec) on every fold assignment of the run, with ``seeds`` model seeds; the one way
+    the run and the tuning objective cross-validate a model.
+
+    ``spec``: the model's spec (default: the plan's; a tuning trial's config has its
+    own). ``index``: the model's place in the pipeline; fold holdouts are seeded with the
+    competition seed + ``index`` + 1000 x the model seed's number. ``with_test``:
+    predict the test rows (tuning does not). ``target_transform``: the resolved transform
+    (default: the plan's). ``on_fold(fold_result, n)``: after each fold of each run, ``n``
+    the folds of that run. Several seeds are averaged per fold assignment
+    (:func:`average_seeds`), assignments combined (:func:`combine_repeats`).
+    """
+    cfg = plan.cfg
+    pipe = cfg.pipeline
+    spec = spec if spec is not None else pipe.models[name]
+    runs: dict[int, list[CVResult]] = {}  # by repeat (cv.repeats), then model seed
+    for rep, r in itertools.product(range(len(plan.repeats)), range(seeds)):
+        seeded = model if r == 0 else clone(model).set_params(seed=model.seed + r)
+        runs.setdefault(rep, []).append(
+            run_cv(
+                chain,
+                seeded,
+                plan.data.train,
+                plan.y,
+                folds=plan.repeats[rep],
+                metric=plan.metric,
+                X_test=plan.data.test if with_test else None,
+                name=name,
+                early_stopping=spec.early_stopping,
+                test_predictions=resolve_test_predictions(
+                    spec.test_predictions or pipe.test_predictions, plan.folds
+                ),
+                target_transform=target_transform or pipe.target_transform,
+                target_range=plan.target_range,
+                seed=cfg.competition.seed + index + 1000 * r,
+                on_fold=on_fold,
+                split_context=split_context(plan),
+                n_workers=n_workers,
+                cache=cache,
+                repeat=rep,
+                save_to=None if save_to is None else model_dir(save_to, name, r, rep),
+                executor=executor,
+                data_ref=data_ref,
+            )
+        )
+    return combine_repeats(
+        [
+            rs[0] if len(rs) == 1 else average_seeds(rs, plan, plan.repeats[k])
+            for k, rs in runs.items()
+        ]
+    )
 
 
 def model_dir(save_to: Path, name: str, seed: int, repeat: int = 0) -> Path:

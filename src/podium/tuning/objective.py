@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from podium.engine import build_all, run_repeats
+from podium.engine import build_all
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
-from podium.engine.plan import split_context
+from podium.engine.experiment import cross_validate
 from podium.engine.result import FoldResult
 from podium.exceptions import one_line
 from podium.lifeline import signals_let_in
@@ -160,33 +160,29 @@ class Objective:
         spec = cfg.pipeline.models[setup.model]
         mode = cfg.pipeline.cache
 
-        def on_fold(fr: FoldResult, n_folds: int) -> None:
+        n_folds = plan.n_folds  # of every repeat
+
+        def on_fold(fr: FoldResult, _n: int) -> None:
             folds.append(fr)
             trial.report(float(np.mean([f.score for f in folds])), step=len(folds))
             if len(folds) < n_folds and trial.should_prune():
                 raise optuna.TrialPruned(f"pruned after fold {len(folds)}/{n_folds}")
 
-        run_repeats(  # repeated CV (cv.repeats): every repeat's folds, one objective
+        cross_validate(  # every repeat's folds (cv.repeats), one objective
+            plan,
+            setup.model,
             chain,
             model,
-            plan.data.train,
-            plan.y,
-            folds=plan.repeats,
-            metric=plan.metric,
-            X_test=None,
-            name=setup.model,
-            early_stopping=spec.early_stopping,
+            index=setup.model_index,
+            spec=spec,
+            with_test=False,
             # a trial's config is read again: "auto" resolves as the session's plan did
             target_transform=(
                 plan.cfg.pipeline.target_transform
                 if cfg.pipeline.target_transform == "auto"
                 else cfg.pipeline.target_transform
             ),
-            target_range=plan.target_range,
-            seed=cfg.competition.seed + setup.model_index,
             on_fold=on_fold,
-            split_context=split_context(plan),
-            n_workers=1,
             cache=self.cache if wants_cache(chain, self.cache_mode or mode) else None,
         )
         trial.set_user_attr("final_overrides", self._reuse_iterations(spec, model, folds))
