@@ -113,3 +113,56 @@ def test_builtin_metric_chance_rules_are_on_the_metrics() -> None:
     assert np.allclose(reg.metric("roc_auc").chance(yb, fold, "binary"), 0.5)
     assert np.allclose(reg.metric("accuracy").chance(yb, fold, "binary"), 0.0)  # majority
     assert reg.origin("metric", "rmse") == "built-in" and "period_tail" in reg.schemes
+
+
+MODEL = '''
+import numpy as np
+from podium.models.base import ModelAdapter
+
+
+class TrainingMedian(ModelAdapter):
+    """Predicts the training rows' median (regression)."""
+
+    name = "training_median"
+    tasks = frozenset({"regression"})
+
+    def _fit_model(self, X, y, eval_set, early_stopping_rounds):
+        self.model_ = float(np.median(y))
+
+    def _predict_model(self, X):
+        return np.full(len(X), self.model_)
+
+    def _importances(self):
+        return np.zeros(self.n_features_in_)
+'''
+
+
+def test_one_plugin_file_adds_a_metric_a_scheme_and_a_model(tmp_path: Path) -> None:
+    """Each is one definition plus one registry line; a run uses all three, and the
+    plug-in model is blended with a built-in one."""
+    synthetic.month_tail(tmp_path)
+    source = "\n".join([
+        SCHEME.split("def register")[0], METRIC.split("def register")[0], MODEL,
+        "def register(registry):",
+        '    registry.add_scheme("every_kth", EveryKth())',
+        '    registry.add_metric(Metric("mape", _mape, False, frozenset({"regression"}),'
+        " chance=_chance))",
+        '    registry.add_model("training_median", TrainingMedian)',
+    ])  # fmt: skip
+    pipe = {"models": {"median": {"use": "training_median"},
+                       "ridge": {"use": "ridge", "params": {"alpha": 1.0}}},
+            "ensemble": {"method": "weights"}}  # fmt: skip
+    (tmp_path / "pipelines" / "plugged.yaml").write_text(yaml.safe_dump(pipe))
+    cv = {"scheme": "every_kth", "n_splits": 3}
+    _with_plugin(tmp_path, "all.py", source, cv=cv, metric="mape", pipeline="plugged")
+    plan = plan_run("month_tail", root=tmp_path)
+    assert plan.metric.name == "mape"
+    np.testing.assert_array_equal(plan.folds.fold, np.arange(plan.folds.n_rows) % 3)
+    res = run_models(plan)
+    median = res.results["median"]
+    for k, (tr, va) in enumerate(plan.folds.split()):
+        assert np.allclose(median.oof[va], np.median(plan.y[tr])), k
+    from podium.ensemble import apply_ensemble
+
+    blended = apply_ensemble(plan, res)
+    assert set(blended.weights or {}) == {"median", "ridge"}
