@@ -5,18 +5,20 @@ Errors in user input print one line and exit with code 2; ``-v`` shows the trace
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from podium.exceptions import PodiumError, one_line
 
-__all__ = ["app", "main", "print_notices", "project_root"]
+__all__ = ["app", "command", "main", "print_notices", "project_root"]
 
 app = typer.Typer(
     name="podium",
@@ -45,6 +47,26 @@ def fail(exc: BaseException) -> None:
     msg = one_line(exc)
     err.print(f"[bold red]error:[/] {msg}", markup=True, highlight=False)
     raise typer.Exit(code=2)
+
+
+def command(
+    name: str | None = None, *, group: typer.Typer | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a podium command (on ``group``, default the main app) whose body's
+    :class:`~podium.exceptions.PodiumError` is one line and exit 2 (:func:`fail`): the
+    one wrapper every command goes through."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def body(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except PodiumError as exc:
+                fail(exc)
+
+        return (group or app).command(name)(body)
+
+    return register
 
 
 def print_notices(notices: list[str] | tuple[str, ...], console: Console | None = None) -> None:

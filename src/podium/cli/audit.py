@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from podium.cli.app import app, err, fail, out, project_root
+from podium.cli.app import command, err, out, project_root
 from podium.cli.options import CompetitionArg, DataDirOpt, PipelineOpt, SetOpt
-from podium.exceptions import PodiumError
 
 
-@app.command()
+@command()
 def audit(
     competition: CompetitionArg,
     pipeline: PipelineOpt = None,
@@ -54,28 +53,25 @@ def audit(
     from podium.session import open_tracker, run_inputs
 
     root = project_root()
-    try:
-        cfg = load_config(competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()))
-        inputs = run_inputs(cfg, resolve_data_dir(cfg.competition, cfg.competition_dir, data_dir))
-        target = check_output(output or cfg.competition_dir / "audit.html", **inputs)
-        if write_fold_column is not None:
-            check_output(write_fold_column, option="--write-fold-column", **inputs)
-        res = run_audit(
-            competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()),
-            data_dir=data_dir, on_step=lambda s: err.print(f"audit: {s} ..."),
-        )  # fmt: skip
-        figures = audit_figures(res)
-        page = render_html(res, figures)
-        atomic_write(target, lambda fh: fh.write(page))
-        if write_fold_column is not None:
-            folds = adversarial_folds(res.adversarial.train_proba)
-            atomic_write(write_fold_column, lambda fh: folds.to_csv(fh, index=False))
-        run_id = None
-        if not no_tracking:
-            with open_tracker(cfg, root) as tracker:
-                run_id = log_audit(tracker, res, page, figures)
-    except PodiumError as exc:
-        fail(exc)
+    cfg = load_config(competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()))
+    inputs = run_inputs(cfg, resolve_data_dir(cfg.competition, cfg.competition_dir, data_dir))
+    target = check_output(output or cfg.competition_dir / "audit.html", **inputs)
+    if write_fold_column is not None:
+        check_output(write_fold_column, option="--write-fold-column", **inputs)
+    res = run_audit(
+        competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()),
+        data_dir=data_dir, on_step=lambda s: err.print(f"audit: {s} ..."),
+    )  # fmt: skip
+    figures = audit_figures(res)
+    page = render_html(res, figures)
+    atomic_write(target, lambda fh: fh.write(page))
+    if write_fold_column is not None:
+        folds = adversarial_folds(res.adversarial.train_proba)
+        atomic_write(write_fold_column, lambda fh: folds.to_csv(fh, index=False))
+    run_id = None
+    if not no_tracking:
+        with open_tracker(cfg, root) as tracker:
+            run_id = log_audit(tracker, res, page, figures)
     print_summary(res, out)
     out.print(f"report: {target}")
     if write_fold_column is not None:

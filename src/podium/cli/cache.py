@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from podium.cli.app import app, out, project_root
+from podium.cli.app import app, command, out, project_root
 
 __all__ = ["cache_app"]
 
@@ -27,7 +27,7 @@ def _size(n: int) -> str:
     return f"{size:.1f} GiB"  # pragma: no cover
 
 
-@cache_app.command("info")
+@command("info", group=cache_app)
 def info() -> None:
     """Show each competition's cache folder: entries (one per model chain and fold), size."""
     from podium.engine.cache import cache_root, usage
@@ -47,7 +47,7 @@ def info() -> None:
     out.print(f"total: {entries} entries, {_size(size)}")
 
 
-@cache_app.command("clear")
+@command("clear", group=cache_app)
 def clear(
     competition: Annotated[
         str | None, typer.Argument(help="Only this competition's entries (default: all).")

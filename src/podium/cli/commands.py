@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from podium.cli.app import _state, app, err, fail, out, print_notices, project_root
+from podium.cli.app import _state, command, err, fail, out, print_notices, project_root
 from podium.cli.options import CompetitionArg, DataDirOpt, PipelineOpt, SeedOpt, SetOpt
 from podium.cli.progress import FoldReporter, print_leaderboard
 from podium.exceptions import PodiumError
 
 
-@app.command()
+@command()
 def run(
     competition: CompetitionArg,
     pipeline: PipelineOpt = None,
@@ -61,36 +61,33 @@ def run(
     from podium.runner import run_competition
 
     reporter = FoldReporter(err)
-    try:
-        with reporter:
-            outcome = run_competition(
-                competition,
-                root=project_root(),
-                pipeline=pipeline,
-                overrides=(
-                    *(set_ or ()),
-                    *(["cache=off"] if no_cache else []),
-                    *([f"data.sample={sample}"] if sample is not None else []),
-                    *([f"executor={executor}"] if executor is not None else []),
-                ),
-                seed=seed,
-                data_dir=data_dir,
-                output=output,
-                on_start=reporter.start,
-                on_fold=reporter.fold,
-                on_model=reporter.model,
-                params=params,
-                storage=storage,
-                study=study,
-                keep_early_stopping=keep_early_stopping,
-                on_tuned=lambda lines: (
-                    None
-                    if not lines
-                    else err.print("\n".join(f"tuned {x}" for x in lines), markup=False)
-                ),
-            )
-    except PodiumError as exc:
-        fail(exc)
+    with reporter:
+        outcome = run_competition(
+            competition,
+            root=project_root(),
+            pipeline=pipeline,
+            overrides=(
+                *(set_ or ()),
+                *(["cache=off"] if no_cache else []),
+                *([f"data.sample={sample}"] if sample is not None else []),
+                *([f"executor={executor}"] if executor is not None else []),
+            ),
+            seed=seed,
+            data_dir=data_dir,
+            output=output,
+            on_start=reporter.start,
+            on_fold=reporter.fold,
+            on_model=reporter.model,
+            params=params,
+            storage=storage,
+            study=study,
+            keep_early_stopping=keep_early_stopping,
+            on_tuned=lambda lines: (
+                None
+                if not lines
+                else err.print("\n".join(f"tuned {x}" for x in lines), markup=False)
+            ),
+        )
     res = outcome.result
     metric = outcome.plan.metric.name
     from podium.ensemble.leaderboard import build_leaderboard
@@ -112,7 +109,7 @@ def run(
             err.print(line, highlight=False)
 
 
-@app.command()
+@command()
 def validate(
     competition: CompetitionArg,
     pipeline: PipelineOpt = None,
@@ -123,20 +120,17 @@ def validate(
     """Check config and data and build the folds, without training."""
     from podium.runner import plan_run
 
-    try:
-        plan = plan_run(
-            competition,
-            root=project_root(),
-            pipeline=pipeline,
-            overrides=tuple(set_ or ()),
-            seed=seed,
-            data_dir=data_dir,
-        )
-        from podium.engine import check_stages
+    plan = plan_run(
+        competition,
+        root=project_root(),
+        pipeline=pipeline,
+        overrides=tuple(set_ or ()),
+        seed=seed,
+        data_dir=data_dir,
+    )
+    from podium.engine import check_stages
 
-        checked = check_stages(plan)
-    except PodiumError as exc:
-        fail(exc)
+    checked = check_stages(plan)
     d, cfg, folds = plan.data, plan.cfg, plan.folds
     out.print(f"competition {cfg.competition.name}: config {cfg.competition_file} ok")
     models = ", ".join(plan.models)
@@ -243,7 +237,7 @@ def register(registry: Registry) -> None:
 '''
 
 
-@app.command()
+@command()
 def new(
     name: Annotated[str, typer.Argument(help="Name of the new competition.")],
     data_dir: Annotated[
@@ -304,7 +298,7 @@ def _with_kinds(template: str, data_dir: Path, name: str) -> str:
 from podium.cli import tune as _tune  # noqa: F401,E402
 
 
-@app.command()
+@command()
 def blend(
     competition: CompetitionArg,
     runs: Annotated[
@@ -327,17 +321,14 @@ def blend(
     warm_up()  # MLflow loads in a child process while podium loads
     from podium.cross_run import blend_runs
 
-    try:
-        outcome = blend_runs(
-            competition,
-            root=project_root(),
-            runs=runs,
-            method=method,
-            data_dir=data_dir,
-            output=output,
-        )
-    except PodiumError as exc:
-        fail(exc)
+    outcome = blend_runs(
+        competition,
+        root=project_root(),
+        runs=runs,
+        method=method,
+        data_dir=data_dir,
+        output=output,
+    )
     res = outcome.result
     for s in outcome.members:
         w = (res.weights or {}).get(s.name)

@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from podium.cli.app import app, fail, out, project_root
-from podium.exceptions import PodiumError
+from podium.cli.app import command, out, project_root
 
 
-@app.command()
+@command()
 def predict(
     run: Annotated[str, typer.Argument(help="The run's id or name.")],
     test: Annotated[Path, typer.Option("--test", help="Test file (the competition's columns).")],
@@ -30,15 +29,12 @@ def predict(
     """Predict a test file with a finished run's saved models; write a submission."""
     from podium.saved_runs import predict_file
 
-    try:
-        outcome = predict_file(
-            run,
-            test=test,
-            root=project_root(),
-            output=output,
-            allow_version_mismatch=allow_version_mismatch,
-        )
-    except PodiumError as exc:
-        fail(exc)
+    outcome = predict_file(
+        run,
+        test=test,
+        root=project_root(),
+        output=output,
+        allow_version_mismatch=allow_version_mismatch,
+    )
     out.print(f"{outcome.rows} rows predicted by run {outcome.run_name} ({outcome.run_id})")
     out.print(f"submission: {outcome.output}")

@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 
-from podium.cli.app import app, fail, out, print_notices, project_root
+from podium.cli.app import command, out, print_notices, project_root
 from podium.cli.options import CompetitionArg, DataDirOpt
-from podium.exceptions import PodiumError
 
 
-@app.command()
+@command()
 def profile(
     competition: CompetitionArg,
     data_dir: DataDirOpt = None,
@@ -32,12 +31,9 @@ def profile(
     from podium.data import load_data, resolve_data_dir
     from podium.data.relation import measure_relation
 
-    try:
-        cfg = load_config(competition, root=project_root())
-        comp = cfg.competition
-        data = load_data(comp, resolve_data_dir(comp, cfg.competition_dir, data_dir))
-    except PodiumError as exc:
-        fail(exc)
+    cfg = load_config(competition, root=project_root())
+    comp = cfg.competition
+    data = load_data(comp, resolve_data_dir(comp, cfg.competition_dir, data_dir))
     out.print(
         data.profile.table(title=f"columns of {comp.name} ({data.data_dir / comp.data.train})")
     )

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from podium.cli.app import app, fail, out, project_root
-from podium.exceptions import PodiumError
+from podium.cli.app import command, out, project_root
 
 if TYPE_CHECKING:
     from podium.registry import Registry
@@ -28,7 +27,7 @@ def _registry(competition: str | None) -> Registry:
     return competition_registry(load_config(competition, root=project_root()))
 
 
-@app.command()
+@command()
 def stages(
     competition: Annotated[
         str | None,
@@ -39,14 +38,11 @@ def stages(
     """Every stage: parameters, defaults, a one-line description and its leakage."""
     from podium.engine.reference import reference_text
 
-    try:
-        text = reference_text(_registry(competition), "stage", markdown=markdown)
-    except PodiumError as exc:
-        fail(exc)
+    text = reference_text(_registry(competition), "stage", markdown=markdown)
     out.print(text, markup=False, end="")
 
 
-@app.command()
+@command()
 def models(
     competition: Annotated[
         str | None,
@@ -57,8 +53,5 @@ def models(
     """Every model: the tasks it supports and the parameters podium sets by default."""
     from podium.engine.reference import reference_text
 
-    try:
-        text = reference_text(_registry(competition), "model", markdown=markdown)
-    except PodiumError as exc:
-        fail(exc)
+    text = reference_text(_registry(competition), "model", markdown=markdown)
     out.print(text, markup=False, end="")

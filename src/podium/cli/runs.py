@@ -9,14 +9,13 @@ import typer
 from rich import box
 from rich.table import Table
 
-from podium.cli.app import app, err, fail, out, project_root
+from podium.cli.app import command, err, out, project_root
 from podium.cli.options import CompetitionArg, PipelineOpt
-from podium.exceptions import PodiumError
 
 __all__ = ["runs"]
 
 
-@app.command()
+@command()
 def runs(
     competition: CompetitionArg,
     sort: Annotated[
@@ -48,19 +47,16 @@ def runs(
     kinds = [k.strip() for item in (kind or DEFAULT_KINDS) for k in item.split(",") if k.strip()]
     if "all" in kinds:
         kinds = list(RUN_KINDS)
-    try:
-        root = project_root()
-        cfg = load_config(competition, root=root)
-        comp = cfg.competition
-        metric = get_metric(comp.metric, comp.task)
-        rank_runs([], sort=sort, kinds=kinds)  # bad --sort/--kind before the store opens
-        summaries = make_tracker(cfg, root).list_runs(max_results=max(limit, 1000))  # type: ignore[attr-defined]
-        shown = rank_runs(
-            summaries, sort=sort, kinds=kinds, pipeline=pipeline,
-            greater_is_better=metric.greater_is_better,
-        )[:limit]  # fmt: skip
-    except PodiumError as exc:
-        fail(exc)
+    root = project_root()
+    cfg = load_config(competition, root=root)
+    comp = cfg.competition
+    metric = get_metric(comp.metric, comp.task)
+    rank_runs([], sort=sort, kinds=kinds)  # bad --sort/--kind before the store opens
+    summaries = make_tracker(cfg, root).list_runs(max_results=max(limit, 1000))  # type: ignore[attr-defined]
+    shown = rank_runs(
+        summaries, sort=sort, kinds=kinds, pipeline=pipeline,
+        greater_is_better=metric.greater_is_better,
+    )[:limit]  # fmt: skip
     if as_json:
         typer.echo(json.dumps([run_record(s) for s in shown], indent=2))
         return

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from podium.cli.app import app, err, fail, out, print_notices, project_root
+from podium.cli.app import command, err, out, print_notices, project_root
 from podium.cli.options import (
     CompetitionArg,
     DataDirOpt,
@@ -18,7 +18,6 @@ from podium.cli.options import (
     StorageOpt,
     StudyOpt,
 )
-from podium.exceptions import PodiumError
 
 __all__ = ["tune", "study", "reuse_command"]
 
@@ -75,7 +74,7 @@ class _TrialPrinter:
             err.print(f"trial {t.number} failed: {t.user_attrs.get('error', 'see the log')}")
 
 
-@app.command()
+@command()
 def tune(
     competition: CompetitionArg,
     trials: Annotated[
@@ -109,27 +108,24 @@ def tune(
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     printer = _TrialPrinter()
-    try:
-        result = run_tuning(
-            competition,
-            root=project_root(),
-            n_trials=trials,
-            pipeline=pipeline,
-            model=model,
-            overrides=tuple(set_ or ()),
-            seed=seed,
-            data_dir=data_dir,
-            timeout=timeout,
-            workers=workers,
-            storage=storage,
-            study=study,
-            pruner=pruner,
-            heartbeat_interval=heartbeat,
-            on_start=printer.start,
-            on_trial=printer.trial,
-        )
-    except PodiumError as exc:
-        fail(exc)
+    result = run_tuning(
+        competition,
+        root=project_root(),
+        n_trials=trials,
+        pipeline=pipeline,
+        model=model,
+        overrides=tuple(set_ or ()),
+        seed=seed,
+        data_dir=data_dir,
+        timeout=timeout,
+        workers=workers,
+        storage=storage,
+        study=study,
+        pruner=pruner,
+        heartbeat_interval=heartbeat,
+        on_start=printer.start,
+        on_trial=printer.trial,
+    )
     c = result.counts
     out.print(
         f"study {result.study}: {c.complete} complete, {c.pruned} pruned, {c.fail} failed "
@@ -177,7 +173,7 @@ def reuse_command(
     return shlex.join(args)
 
 
-@app.command()
+@command()
 def study(
     competition: CompetitionArg,
     storage: StorageOpt = None,
@@ -190,18 +186,15 @@ def study(
     from podium.stores import redact
     from podium.tuning.report import short_name, study_reports
 
-    try:
-        url, reports = study_reports(
-            competition,
-            root=project_root(),
-            storage=storage,
-            study=study,
-            pipeline=pipeline,
-            model=model,
-            top=top,
-        )
-    except PodiumError as exc:
-        fail(exc)
+    url, reports = study_reports(
+        competition,
+        root=project_root(),
+        storage=storage,
+        study=study,
+        pipeline=pipeline,
+        model=model,
+        top=top,
+    )
     if not reports:
         err.print(f"no studies yet in {redact(url)}")
         return
