@@ -91,15 +91,16 @@ def test_bad_pair_params(cls, params, message) -> None:
         cls(**params).fit_transform(X, y)
 
 
-def test_min_values_drops_few_valued_columns_before_pairing() -> None:
+def test_min_values_encodes_many_valued_columns_and_pairs_with_one() -> None:
     X, y = codes_frame()  # a: 6 values, b: 4, c: 3, d: 6, u: 400
     keys = expand_keys(X, single(X) + [("b", "c")], 2, 64, min_values=5)
     assert [k for k in keys if len(k) == 1] == [("a",), ("d",), ("u",)]
     assert ("b", "c") in keys  # a combination written by hand stays
-    assert not [k for k in keys if len(k) == 2 and set(k) & {"b", "c"} and k != ("b", "c")]
+    added = keys[4:]
+    assert added == [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")]  # one member of 5+
     for cls in (CountEncoder, TargetEncoder):
         enc = cls(columns=["a", "b", "c"], pairs="all", min_values=5)
         out = enc.fit_transform(X[["a", "b", "c"]], y)
         made = [c for c in out.columns if c not in ("a", "b", "c")]
-        assert len(made) == 1 and made[0].endswith("a"), made  # a alone: b, c left as they are
+        assert len(made) == 3 and all("a" in m.split("_", 1)[1] for m in made), made
         assert (out["b"] == X["b"]).all()

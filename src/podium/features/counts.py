@@ -97,7 +97,7 @@ class CountEncoder(BaseStage):
         interactions: ``k`` also counts combinations of 2..k columns (2 = ``pairs: all``).
         max_pairs: the most combinations added by ``pairs``/``interactions``.
         min_values: single columns with fewer distinct values on the fitting rows are
-            left as they are (not encoded, in no combination).
+            not encoded alone, and a combination needs a member with that many.
     """
 
     stage_name = "count_encoder"

@@ -199,21 +199,21 @@ def expand_keys(
         keys: the encoder's keys (single columns and any combinations written by hand).
         order: the largest combination size (below 2: ``keys`` unchanged).
         max_pairs: the most combinations added.
-        min_values: single columns with fewer distinct values in ``X`` are dropped first
-            (and enter no combination): a tree reads a few-valued column as it is.
+        min_values: single columns with fewer distinct values in ``X`` are not encoded
+            alone (a tree reads a few-valued column as it is), and a combination needs a
+            member with at least that many (``Sex`` x ``Breed``, not ``Sex`` x ``Type``).
     """
+    singles = list(dict.fromkeys(k[0] for k in keys if len(k) == 1))
+    size = {c: _n_distinct(KeyCodes((c,)).fit_codes(X)) for c in singles}
     if min_values > 1:
-        size = {k[0]: _n_distinct(KeyCodes(k).fit_codes(X)) for k in keys if len(k) == 1}
         keys = [k for k in keys if len(k) > 1 or size[k[0]] >= min_values]
     if order < 2 or max_pairs == 0:
         return keys
-    singles = list(dict.fromkeys(k[0] for k in keys if len(k) == 1))
     have = {frozenset(k) for k in keys}
-    size = {c: _n_distinct(KeyCodes((c,)).fit_codes(X)) for c in singles}
     found: list[tuple[int, int, tuple[Hashable, ...]]] = []
     for r in range(2, min(order, len(singles)) + 1):
         for combo in combinations(singles, r):
-            if frozenset(combo) in have:
+            if frozenset(combo) in have or max(size[c] for c in combo) < min_values:
                 continue
             book = KeyCodes(combo)
             codes = book.fit_codes(X)
