@@ -38,8 +38,8 @@ def configure(level: int = logging.WARNING) -> None:
 
 def show_warnings() -> None:
     """Show each warning once per process: a plug-in's (any category), and every
-    ``UserWarning``/``FutureWarning``; Python's defaults for the rest (deprecations are
-    shown only for ``__main__``).
+    ``UserWarning``/``FutureWarning`` but loky's retired-worker note; Python's defaults for
+    the rest (deprecations are shown only for ``__main__``).
 
     Python forgets which warnings it has shown whenever a filter changes (libraries
     change them around many calls), so "once" alone would repeat a warning per fold:
@@ -48,6 +48,9 @@ def show_warnings() -> None:
     warnings.filterwarnings("default", category=UserWarning)
     warnings.filterwarnings("default", category=FutureWarning)
     warnings.filterwarnings("default", module=r"podium_plugin_")
+    # loky notes an idle fold worker it retired while a job was queued; the job runs on
+    # a new worker, so there is nothing for the user to do
+    warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given")
     if not isinstance(warnings.showwarning, _OncePrinter):
         warnings.showwarning = _OncePrinter(warnings.showwarning)
 

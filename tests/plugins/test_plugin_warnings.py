@@ -87,3 +87,16 @@ def test_plugin_warnings_show_once_each(tmp_path: Path, n_workers: int) -> None:
         assert stderr.count(f"{kind}: noisy: {text}") == 1, stderr
     shown = [line for line in stderr.splitlines() if "Warning: " in line]
     assert len(shown) == 3, shown  # nothing but the plug-in's: no third-party noise
+
+
+def test_lokys_retired_worker_note_is_not_shown() -> None:
+    import warnings
+
+    from podium.logging import show_warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        show_warnings()
+        warnings.warn("A worker stopped while some jobs were given to the executor.", UserWarning,
+                      stacklevel=1)
+        warnings.warn("a user warning podium shows", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in seen] == ["a user warning podium shows"]
