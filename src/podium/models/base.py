@@ -197,6 +197,15 @@ class ModelAdapter(BaseEstimator):
         cannot; the GBDTs' are read from their libraries). Tuning searches only these."""
         return None
 
+    def accepted_params(self) -> frozenset[str] | None:
+        """Every parameter name this adapter accepts, aliases included (``None``: it
+        cannot tell). Tuning checks search-space paths against it."""
+        names = self.param_names()
+        if names is None:
+            return None
+        aliases = getattr(self, "aliases", {}) or {}
+        return frozenset(names | set(aliases) | {n for ns in aliases.values() for n in ns})
+
     # ------------------------------------------------------------- subclass hooks
     def _check_params(self, params: dict[str, Any]) -> None:
         """Raise ConfigError for parameters the library does not accept."""

@@ -56,11 +56,14 @@ class GBDTAdapter(ModelAdapter):
         """Every parameter name the library accepts."""
         raise NotImplementedError
 
+    def accepted_params(self) -> frozenset[str]:
+        podium_aliases = {n for group in self.aliases.values() for n in group}
+        return self._library_names() | podium_aliases | set(self.aliases)
+
     def _check_params(self, params: dict[str, Any]) -> None:
         merge_params({}, params, self.aliases)
         owner = f"model {self.name!r}"
-        podium_aliases = {n for group in self.aliases.values() for n in group}
-        check_names(owner, params, self._library_names() | podium_aliases | set(self.aliases))
+        check_names(owner, params, self.accepted_params())
         check_values(owner, params, gbdt_constraints(self.name))
 
     def _iteration_aliases(self) -> frozenset[str]:

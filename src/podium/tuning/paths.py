@@ -8,8 +8,9 @@ A path has one of three shapes (list items are named, as with ``--set``)::
 
 Model parameters are free-form mappings, so "exists" means: the model or stage is in the
 pipeline, and the parameter is one the estimator accepts (scikit-learn ``get_params()``;
-the stage's constructor; LightGBM's own parameter list; XGBoost's and CatBoost's
-constructors plus the booster parameters kept in :data:`XGBOOST_BOOSTER_PARAMS`).
+the stage's constructor; for a model, the names its adapter accepts
+(:meth:`podium.models.base.ModelAdapter.accepted_params`: the GBDTs read their libraries'
+lists, the same ones ``podium validate`` checks parameters against).
 """
 
 from __future__ import annotations
@@ -17,24 +18,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from podium.config import PipelineConfig, StageSpec
 from podium.exceptions import ConfigError, did_you_mean
 from podium.registry import Registry
 
-__all__ = ["Target", "resolve_path", "check_paths", "known_model_params", "XGBOOST_BOOSTER_PARAMS"]
+__all__ = ["Target", "resolve_path", "check_paths", "known_model_params"]
 
-XGBOOST_BOOSTER_PARAMS = frozenset(
-    {
-        "eta", "alpha", "lambda", "min_split_loss", "max_leaves", "seed", "nthread",
-        "rate_drop", "skip_drop", "one_drop", "sample_type", "normalize_type",
-        "tweedie_variance_power", "huber_slope", "quantile_alpha", "aft_loss_distribution",
-        "max_cached_hist_node", "refresh_leaf", "process_type", "updater",
-        "num_boost_round", "num_round", "lambda_bias", "disable_default_eval_metric",
-    }
-)  # fmt: skip
+
 
 _SHAPES = (
     "models.<model>.params.<param>, stages.<stage>.params.<param> or "
@@ -143,45 +135,7 @@ def _stage_params(cls: Any) -> frozenset[str] | None:
 def known_model_params(use: str, registry: Registry, task: str) -> frozenset[str] | None:
     """Parameter names model ``use`` accepts, or ``None`` when podium cannot tell."""
     cls = registry.model(use)
-    aliases = getattr(cls, "aliases", {}) or {}
-    extra = {n for names in aliases.values() for n in names} | set(aliases)
-    library = _library_params(use)
-    if library is not None:
-        return frozenset(library | extra)
-    estimator = getattr(cls, "_estimator_class", None)
-    if estimator is None:
-        return None
     try:
-        names = cls(task=task).param_names()
+        return cls(task=task).accepted_params()
     except Exception:  # a plug-in adapter podium does not know how to read
         return None
-    return None if names is None else frozenset(names | extra)
-
-
-@cache
-def _library_params(use: str) -> frozenset[str] | None:
-    if use == "lightgbm":
-        import lightgbm as lgb
-
-        names = set(lgb.LGBMClassifier().get_params())
-        try:
-            from lightgbm.basic import _ConfigAliases
-
-            for canonical, aliases in _ConfigAliases._get_all_param_aliases().items():
-                names.add(canonical)
-                names.update(aliases)
-        except (ImportError, AttributeError):  # pragma: no cover - other lightgbm versions
-            pass
-        return frozenset(names)
-    if use == "xgboost":
-        import xgboost as xgb
-
-        return frozenset(set(xgb.XGBClassifier().get_params()) | XGBOOST_BOOSTER_PARAMS)
-    if use == "catboost":
-        import catboost as cb
-
-        names = set()
-        for cls in (cb.CatBoostClassifier, cb.CatBoostRegressor):
-            names.update(p for p in inspect.signature(cls.__init__).parameters if p != "self")
-        return frozenset(names)
-    return None
