@@ -10,7 +10,7 @@ import pytest
 from podium.config import PipelineConfig
 from podium.engine import default_registry
 from podium.models import MODEL_ADAPTERS, make_model
-from podium.tuning import DEFAULT_SPACES, default_space
+from podium.tuning import default_space
 from podium.tuning.paths import check_paths
 
 TASKS = {"ridge": "regression", "lasso": "regression"}
@@ -19,11 +19,22 @@ SMALL = {"lightgbm": {"n_estimators": 5}, "xgboost": {"n_estimators": 5},
          "extra_trees": {"n_estimators": 5}}  # fmt: skip
 
 
-def test_every_registry_model_has_a_default_space():
-    assert set(DEFAULT_SPACES) == set(MODEL_ADAPTERS)
+def test_every_registry_model_owns_a_default_space():
+    assert all(cls.search_space for cls in MODEL_ADAPTERS.values())
 
 
-@pytest.mark.parametrize("use", sorted(DEFAULT_SPACES))
+def test_a_plugin_model_without_a_space_has_no_default():
+    from podium.models.base import ModelAdapter
+
+    class Bare(ModelAdapter):
+        name = "bare"
+
+    reg = default_registry()
+    reg.add_model("bare", Bare)
+    assert default_space("m", "bare", registry=reg) is None
+
+
+@pytest.mark.parametrize("use", sorted(MODEL_ADAPTERS))
 def test_default_space_names_real_parameters_and_its_samples_fit(use):
     task = TASKS.get(use, "binary")
     space = default_space("m", use, task=task)

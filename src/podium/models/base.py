@@ -56,6 +56,12 @@ class ModelAdapter(BaseEstimator):
     tasks: ClassVar[frozenset[str]] = frozenset()
     needs_numeric: ClassVar[bool] = True
     iteration_param: ClassVar[str | None] = None
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {}
+    """The model's default tuning space over its ``params`` (entries as in a pipeline's
+    ``search_space``: ``{"num_leaves": {"int": [4, 128], "log": True}}``); a plug-in
+    adapter may declare its own. Iteration counts are not searched: GBDTs stop early."""
+    search_fixed: ClassVar[dict[str, Any]] = {}
+    """Params set on every trial unless the pipeline sets them."""
 
     def __init__(
         self,

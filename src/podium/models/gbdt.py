@@ -107,6 +107,16 @@ class LightGBMAdapter(GBDTAdapter):
     """LightGBM (``LGBMClassifier``/``LGBMRegressor``), deterministic and silent."""
 
     name: ClassVar[str] = "lightgbm"
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "learning_rate": {"float": [0.01, 0.2], "log": True},
+        "num_leaves": {"int": [4, 128], "log": True},
+        "min_child_samples": {"int": [5, 200], "log": True},
+        "subsample": {"float": [0.5, 1.0]},
+        "colsample_bytree": {"float": [0.3, 1.0]},
+        "reg_lambda": {"float": [0.001, 30.0], "log": True},
+        "reg_alpha": {"float": [0.001, 10.0], "log": True},
+    }
+    search_fixed: ClassVar[dict[str, Any]] = {"subsample_freq": 1}  # subsample acts
     aliases: ClassVar[dict[str, tuple[str, ...]]] = {
         "n_estimators": (
             "num_iterations",
@@ -177,6 +187,15 @@ class XGBoostAdapter(GBDTAdapter):
     """XGBoost (``XGBClassifier``/``XGBRegressor``) with native categorical support."""
 
     name: ClassVar[str] = "xgboost"
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "learning_rate": {"float": [0.01, 0.2], "log": True},
+        "max_depth": {"int": [2, 10]},
+        "min_child_weight": {"float": [0.1, 50.0], "log": True},
+        "subsample": {"float": [0.5, 1.0]},
+        "colsample_bytree": {"float": [0.3, 1.0]},
+        "reg_lambda": {"float": [0.001, 30.0], "log": True},
+        "reg_alpha": {"float": [0.001, 10.0], "log": True},
+    }
     aliases: ClassVar[dict[str, tuple[str, ...]]] = {
         "n_estimators": ("num_boost_round", "num_round"),
         "learning_rate": ("eta",),
@@ -236,6 +255,13 @@ class CatBoostAdapter(GBDTAdapter):
     """CatBoost with categorical columns given as strings (NaN -> ``"__nan__"``)."""
 
     name: ClassVar[str] = "catboost"
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "learning_rate": {"float": [0.01, 0.2], "log": True},
+        "depth": {"int": [3, 8]},
+        "l2_leaf_reg": {"float": [0.5, 30.0], "log": True},
+        "random_strength": {"float": [0.01, 10.0], "log": True},
+        "rsm": {"float": [0.3, 1.0]},
+    }
     iteration_param: ClassVar[str | None] = "iterations"
     aliases: ClassVar[dict[str, tuple[str, ...]]] = {
         "iterations": ("n_estimators", "num_boost_round", "num_trees"),

@@ -29,6 +29,10 @@ class LogisticRegressionAdapter(_LinearAdapter):
     """``sklearn.linear_model.LogisticRegression`` (multinomial for multiclass)."""
 
     name: ClassVar[str] = "logistic_regression"
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "C": {"float": [0.001, 100.0], "log": True},
+        "class_weight": {"categorical": [None, "balanced"]},
+    }
     tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass"})
 
     def _estimator_class(self) -> type:
@@ -45,6 +49,9 @@ class RidgeAdapter(_LinearAdapter):
     """``sklearn.linear_model.Ridge`` for regression."""
 
     name: ClassVar[str] = "ridge"
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "alpha": {"float": [0.001, 1000.0], "log": True},
+    }
     tasks: ClassVar[frozenset[str]] = frozenset({"regression"})
 
     def _estimator_class(self) -> type:
@@ -60,6 +67,9 @@ class LassoAdapter(_LinearAdapter):
     """``sklearn.linear_model.Lasso`` for regression (L1: sparse coefficients)."""
 
     name: ClassVar[str] = "lasso"
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "alpha": {"float": [1e-05, 1.0], "log": True},
+    }
     tasks: ClassVar[frozenset[str]] = frozenset({"regression"})
 
     def _estimator_class(self) -> type:
@@ -80,6 +90,11 @@ class LinearAdapter(_LinearAdapter):
     """
 
     name: ClassVar[str] = "linear"
+    # task-aware: C is used for classification, alpha for regression
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "C": {"float": [0.001, 100.0], "log": True},
+        "alpha": {"float": [0.001, 1000.0], "log": True},
+    }
     tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass", "regression"})
 
     def _variant(self) -> _LinearAdapter:

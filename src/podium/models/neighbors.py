@@ -18,6 +18,11 @@ class KNNAdapter(SklearnAdapter):
     """
 
     name: ClassVar[str] = "knn"
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "n_neighbors": {"int": [3, 200], "log": True},
+        "weights": {"categorical": ["uniform", "distance"]},
+        "p": {"categorical": [1, 2]},
+    }
     tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass", "regression"})
     scale_features: ClassVar[bool] = True
 

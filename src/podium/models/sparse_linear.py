@@ -185,6 +185,11 @@ class SparseLinearAdapter(ModelAdapter):
     """Logistic regression / ridge on a sparse one-hot + standardised design (see module)."""
 
     name: ClassVar[str] = "sparse_linear"
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "C": {"float": [0.001, 100.0], "log": True},
+        "alpha": {"float": [0.01, 1000.0], "log": True},
+        "min_frequency": {"int": [1, 50], "log": True},
+    }
     tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass", "regression"})
     needs_numeric: ClassVar[bool] = False
 

@@ -44,6 +44,10 @@ class RandomForestAdapter(_ForestAdapter):
     """``RandomForestClassifier`` / ``RandomForestRegressor`` (accepts NaN)."""
 
     name: ClassVar[str] = "random_forest"
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "max_features": {"float": [0.1, 1.0]},
+        "min_samples_leaf": {"int": [1, 50], "log": True},
+    }
     _classes = ("RandomForestClassifier", "RandomForestRegressor")
 
 
@@ -51,4 +55,8 @@ class ExtraTreesAdapter(_ForestAdapter):
     """``ExtraTreesClassifier`` / ``ExtraTreesRegressor`` (accepts NaN)."""
 
     name: ClassVar[str] = "extra_trees"
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "max_features": {"float": [0.1, 1.0]},
+        "min_samples_leaf": {"int": [1, 50], "log": True},
+    }
     _classes = ("ExtraTreesClassifier", "ExtraTreesRegressor")

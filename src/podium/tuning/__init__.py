@@ -9,11 +9,10 @@ Example:
 """
 
 from podium.tuning.best import BestParams, apply_best, best_params, save_best
-from podium.tuning.defaults import DEFAULT_SPACES, default_space
 from podium.tuning.objective import Objective
 from podium.tuning.session import StudyCounts, TuneResult, count_states, tune
 from podium.tuning.setup import TuneArgs, TuneSetup, prepare_tuning
-from podium.tuning.space import Param, SearchSpace, format_override, parse_space
+from podium.tuning.space import Param, SearchSpace, default_space, format_override, parse_space
 from podium.tuning.study import (
     PRUNERS,
     TuningError,
@@ -27,7 +26,6 @@ from podium.tuning.study import (
 )
 
 __all__ = [
-    "DEFAULT_SPACES",
     "PRUNERS",
     "BestParams",
     "Objective",

@@ -17,9 +17,8 @@ from podium.engine import Plan, prepare
 from podium.exceptions import ConfigError, did_you_mean
 from podium.registry import Registry
 from podium.session import competition_registry
-from podium.tuning.defaults import default_space
 from podium.tuning.paths import check_paths
-from podium.tuning.space import SearchSpace, parse_space
+from podium.tuning.space import SearchSpace, default_space, parse_space
 
 __all__ = ["TuneArgs", "TuneSetup", "prepare_tuning", "resolve_space"]
 
@@ -147,7 +146,7 @@ def resolve_space(cfg: ResolvedConfig, model: str, registry: Registry) -> Search
     if any(t.model == model for t in targets):
         return space
     use = cfg.pipeline.models[model].use
-    default = default_space(model, use, task=task)
+    default = default_space(model, use, task=task, registry=registry)
     if default is None:
         raise ConfigError(
             f"{source}: search_space: no entries for model {model!r} and no default space "

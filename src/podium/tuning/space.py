@@ -31,7 +31,14 @@ from podium.exceptions import ConfigError, did_you_mean
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["Param", "SearchSpace", "parse_space", "format_override", "format_value"]
+__all__ = [
+    "Param",
+    "SearchSpace",
+    "default_space",
+    "format_override",
+    "format_value",
+    "parse_space",
+]
 
 _KINDS = ("int", "float", "categorical")
 _KEYS = (*_KINDS, "log", "step", "when")
@@ -291,3 +298,39 @@ def format_value(value: Any) -> str:
 def format_override(path: str, value: Any) -> str:
     """``path=value`` for :func:`podium.config.load_config` overrides."""
     return f"{path}={format_value(value)}"
+
+
+def default_space(
+    model: str, use: str, *, task: str | None = None, registry: Any = None
+) -> SearchSpace | None:
+    """The default space of registry model ``use`` (its adapter's ``search_space``) for
+    pipeline model ``model``; ``registry`` (default: the built-in models) finds plug-ins.
+
+    With ``task``, a task-aware model's space keeps only the parameters of its variant
+    for that task (``linear``: ``C`` for classification, ``alpha`` for regression).
+
+    Returns:
+        A space over ``models.<model>.params.*``, or ``None`` if ``use`` declares none.
+    """
+    if registry is not None:
+        cls = registry.model(use)
+    else:
+        from podium.models import MODEL_ADAPTERS
+
+        cls = MODEL_ADAPTERS.get(use)
+    entries = dict(getattr(cls, "search_space", None) or {})
+    if not entries:
+        return None
+    if task is not None:
+        try:
+            used = cls(task=task).param_names()
+        except Exception:  # a plug-in adapter that cannot say: its whole space
+            used = None
+        if used is not None:
+            entries = {k: v for k, v in entries.items() if k in used}
+    prefix = f"models.{model}.params."
+    space = parse_space(
+        {prefix + k: v for k, v in entries.items()}, source=f"default space of {use}"
+    )
+    fixed = {prefix + k: v for k, v in (getattr(cls, "search_fixed", None) or {}).items()}
+    return SearchSpace(params=space.params, fixed=fixed, origin=f"default space of {use}")
