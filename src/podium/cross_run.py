@@ -25,10 +25,14 @@ from podium.data import load_data, resolve_data_dir
 from podium.engine import encode_target
 from podium.ensemble import EnsembleResult, blend, stack
 from podium.exceptions import ConfigError
-from podium.metrics import get_metric
-from podium.models import make_model
 from podium.outputs import check_output, staged, unique_run_name
-from podium.session import git_commit, open_tracker, run_inputs
+from podium.session import (
+    competition_metric,
+    competition_registry,
+    git_commit,
+    open_tracker,
+    run_inputs,
+)
 from podium.submission import build_submission, validate_submission, write_submission
 from podium.tracking import keys
 from podium.tracking.base import RunSummary
@@ -164,7 +168,8 @@ def _blend(
     output: Path | None,
 ) -> BlendOutcome:
     comp = cfg.competition
-    metric = get_metric(comp.metric, comp.task)
+    registry = competition_registry(cfg)  # a plug-in's metric and models blend too
+    metric = competition_metric(cfg)
     members = select_runs(
         tracker.list_runs(max_results=1000),
         runs,
@@ -193,7 +198,8 @@ def _blend(
     started = time.time()
     if method == "stack":
         name = "logistic_regression" if comp.task != "regression" else "ridge"
-        level2 = {name: (None, make_model(name, task=comp.task, params={}, seed=comp.seed))}
+        model = registry.model(name)(task=comp.task, params={}, seed=comp.seed)
+        level2 = {name: (None, model)}
         res = stack(oofs, tests, y, folds, metric, level2=level2, seed=comp.seed)
     else:
         res = blend(oofs, tests, y, repeats, metric, method=method)

@@ -16,7 +16,7 @@ from podium.config import ResolvedConfig, load_config
 from podium.data import load_data, resolve_data_dir
 from podium.engine import Plan, default_registry, prepare
 from podium.exceptions import ConfigError
-from podium.metrics import get_metric
+from podium.metrics import Metric
 from podium.plugins import load_plugins
 from podium.registry import Registry
 from podium.tracking.base import Tracker, resolve_tracking_uri
@@ -138,9 +138,15 @@ def open_tracker(cfg: ResolvedConfig, root: Path) -> Iterator[Tracker]:
         yield tracker
 
 
+def competition_metric(cfg: ResolvedConfig) -> Metric:
+    """The competition's metric, from its registry (a plug-in's metric included)."""
+    comp = cfg.competition
+    return competition_registry(cfg).metric(comp.metric, comp.task)
+
+
 def _tracker_args(cfg: ResolvedConfig, root: Path) -> dict[str, Any]:
     comp = cfg.competition
-    metric = get_metric(comp.metric, comp.task)
+    metric = competition_metric(cfg)
     return {
         "uri": tracking_uri(cfg, root),
         "experiment": comp.tracking.experiment or comp.name,

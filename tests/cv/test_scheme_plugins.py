@@ -166,3 +166,22 @@ def test_one_plugin_file_adds_a_metric_a_scheme_and_a_model(tmp_path: Path) -> N
 
     blended = apply_ensemble(plan, res)
     assert set(blended.weights or {}) == {"median", "ridge"}
+
+
+def test_runs_scored_by_a_plugin_metric_blend(tmp_path: Path, monkeypatch) -> None:
+    """`podium blend` reads the metric (and a stack's level-2 model) from the competition's
+    registry: a plug-in metric blends as a built-in one does."""
+    from podium.cross_run import blend_runs
+    from podium.runner import run_competition
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    synthetic.month_tail(tmp_path, cv={"scheme": "kfold", "n_splits": 3})
+    _with_plugin(tmp_path, "metric.py", METRIC, metric="mape")
+    ids = []
+    for alpha in ("0.1", "10"):
+        out = run_competition("month_tail", root=tmp_path, overrides=[
+            "models.trees_day.params.n_estimators=20", f"models.linear_day.params.alpha={alpha}"])  # fmt: skip
+        ids.append(out.run_id)
+    outcome = blend_runs("month_tail", root=tmp_path, runs=",".join(ids), method="weights")
+    assert outcome.result.method == "weights" and np.isfinite(outcome.result.cv_mean)
+    assert outcome.submission.is_file()

@@ -39,8 +39,8 @@ def runs(
     Any command that takes a run accepts its name, its id or the id's first characters.
     """
     from podium.config import load_config
-    from podium.metrics import get_metric
     from podium.runner import make_tracker
+    from podium.session import competition_metric
     from podium.tracking.base import RUN_KINDS
     from podium.tracking.lookup import DEFAULT_KINDS, rank_runs, run_record
 
@@ -50,7 +50,7 @@ def runs(
     root = project_root()
     cfg = load_config(competition, root=root)
     comp = cfg.competition
-    metric = get_metric(comp.metric, comp.task)
+    metric = competition_metric(cfg)
     rank_runs([], sort=sort, kinds=kinds)  # bad --sort/--kind before the store opens
     summaries = make_tracker(cfg, root).list_runs(max_results=max(limit, 1000))  # type: ignore[attr-defined]
     shown = rank_runs(
