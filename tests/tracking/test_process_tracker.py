@@ -187,8 +187,10 @@ def test_plot_is_checked_and_pickles_by_kind() -> None:
 def test_ctrl_c_reaches_only_the_parent_which_ends_the_run_killed(uri: str) -> None:
     script = textwrap.dedent(
         f"""
-        import time
+        import signal, time
         from podium.tracking import ProcessTracker
+        # a shell's background job starts with SIGINT ignored; a terminal's script has it
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         t = ProcessTracker(uri={uri!r}, experiment="e")
         try:
             with t.run("interrupted") as run_id:
