@@ -14,7 +14,7 @@ from podium.cli import (
     commands,  # noqa: F401
 )
 from podium.cv import Folds
-from podium.engine import run_models, run_repeats
+from podium.engine import cross_validate, run_models
 from podium.exceptions import ConfigError
 from podium.runner import plan_run
 
@@ -118,15 +118,19 @@ def test_cache_keys_hold_the_repeat(make_competition, tmp_path) -> None:
     np.testing.assert_array_equal(first.oof, again.oof)
 
 
-def test_run_repeats_with_one_assignment_is_run_cv(make_competition) -> None:
+def test_cross_validate_with_one_assignment_is_run_cv(make_competition) -> None:
     from podium.engine import run_cv
+    from podium.engine.plan import split_context
 
     comp = make_competition()
     plan = _plan(comp)
     chain, model = plan.models["lgb"]
-    args = (chain, model, plan.data.train, plan.y)
-    one = run_repeats(*args, folds=plan.folds, metric=plan.metric)
-    ref = run_cv(*args, folds=plan.folds, metric=plan.metric)
+    spec = plan.cfg.pipeline.models["lgb"]
+    one = cross_validate(plan, "lgb", chain, model, index=0, with_test=False)
+    ref = run_cv(chain, model, plan.data.train, plan.y, folds=plan.folds, metric=plan.metric,
+                 name="lgb", early_stopping=spec.early_stopping, seed=plan.cfg.competition.seed,
+                 target_transform=plan.cfg.pipeline.target_transform,
+                 target_range=plan.target_range, split_context=split_context(plan))  # fmt: skip
     assert one.repeats == () and one.cv_std_repeats is None
     np.testing.assert_array_equal(one.oof, ref.oof)
     assert one.cv_mean == ref.cv_mean

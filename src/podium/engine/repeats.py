@@ -1,6 +1,7 @@
 """Repeated CV: one model cross-validated on each of the run's fold assignments.
 
-Each repeat is an ordinary :func:`~podium.engine.cv_loop.run_cv` on its own folds (the
+Each repeat is an ordinary :func:`~podium.engine.cv_loop.run_cv` on its own folds (run by
+:func:`podium.engine.experiment.cross_validate`; the
 stage chain is refit per outer fold, so cross-fitted stages build their inner folds from
 that repeat's training rows). The repeats combine into one :class:`CVResult`: out-of-fold
 predictions averaged per row, test predictions averaged over every fold model of every
@@ -11,48 +12,14 @@ is the spread of the repeats' own CVs. With one fold assignment nothing changes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from podium.cv import Folds, as_repeats
-from podium.engine.cv_loop import run_cv
-from podium.engine.result import CVResult, FoldResult
+from podium.engine.result import CVResult
 
-__all__ = ["combine_repeats", "run_repeats"]
-
-
-def run_repeats(
-    chain: Any,
-    model: Any,
-    X: pd.DataFrame,
-    y: np.ndarray,
-    *,
-    folds: Folds | Sequence[Folds],
-    on_fold: Callable[[FoldResult, int], None] | None = None,
-    **kwargs: Any,
-) -> CVResult:
-    """:func:`run_cv` on every fold assignment in ``folds``, combined.
-
-    ``on_fold`` is called with each fold's result and the number of folds of all repeats.
-    Other keyword arguments are :func:`run_cv`'s. One assignment: exactly :func:`run_cv`.
-    """
-    repeats = as_repeats(folds)
-    if len(repeats) == 1:
-        return run_cv(chain, model, X, y, folds=repeats[0], on_fold=on_fold, **kwargs)
-    total = sum(f.n_splits for f in repeats)
-
-    def each(fr: FoldResult, _n: int) -> None:
-        if on_fold is not None:
-            on_fold(fr, total)
-
-    results = [
-        run_cv(chain, model, X, y, folds=f, on_fold=each, repeat=r, **kwargs)
-        for r, f in enumerate(repeats)
-    ]
-    return combine_repeats(results)
+__all__ = ["combine_repeats"]
 
 
 def combine_repeats(results: Sequence[CVResult]) -> CVResult:
