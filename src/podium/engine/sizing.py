@@ -26,6 +26,7 @@ def apply_below_rows(cfg: Any, n_rows: int) -> tuple[Any, list[str]]:
     ``n_rows`` training rows, and one line per model changed (``catboost: 5,282 training
     rows < 10,000 -> depth=4``). ``n_rows`` of 0 means unknown: nothing is applied."""
     pipe = cfg.pipeline
+    pipeline_file = str(cfg.pipeline_file)
     models, notes = {}, []
     for name, spec in pipe.models.items():
         bounds = sorted(b for b in spec.below_rows if n_rows and n_rows < b)
@@ -33,7 +34,6 @@ def apply_below_rows(cfg: Any, n_rows: int) -> tuple[Any, list[str]]:
             models[name] = spec
             continue
         wanted = spec.below_rows[bounds[0]]
-        pipeline_file = str(cfg.pipeline_file)
         changes = {
             k: v
             for k, v in wanted.items()

@@ -207,8 +207,10 @@ class ModelAdapter(BaseEstimator):
         """Every parameter name this adapter accepts, aliases included (``None``: it
         cannot tell). Tuning checks search-space paths against it."""
         names = self.param_names()
-        if names is None:
-            return None
+        return None if names is None else self._with_aliases(names)
+
+    def _with_aliases(self, names: frozenset[str]) -> frozenset[str]:
+        """``names`` plus the adapter's ``aliases`` (canonical names and their aliases)."""
         aliases = getattr(self, "aliases", {}) or {}
         return frozenset(names | set(aliases) | {n for ns in aliases.values() for n in ns})
 

@@ -57,8 +57,7 @@ class GBDTAdapter(ModelAdapter):
         raise NotImplementedError
 
     def accepted_params(self) -> frozenset[str]:
-        podium_aliases = {n for group in self.aliases.values() for n in group}
-        return self._library_names() | podium_aliases | set(self.aliases)
+        return self._with_aliases(self._library_names())
 
     def _check_params(self, params: dict[str, Any]) -> None:
         merge_params({}, params, self.aliases)
