@@ -13,8 +13,9 @@ plots) and validates the submission. Runs are interleaved (hand, podium, hand, p
 
 Measured per run: wall seconds, CPU seconds (user + system of the process tree, from
 wait4), peak RSS of the largest process (wait4's ru_maxrss: what /usr/bin/time -v shows)
-and the peak of the tree's summed RSS (psutil, sampled every 0.1 s; podium's tracking child
-process counts there).
+and the peak of the tree's summed PSS (psutil, sampled every 0.1 s; podium's tracking child
+process counts there). PSS, not RSS, is summed: pages shared between the processes (the
+libraries both map) count once in total instead of once per process.
 
 Usage:
     uv run python bench/scale.py --rows 200000 1000000 [--repeats 2] [--dir /tmp/podium_scale]
@@ -156,8 +157,16 @@ def write_competition(root: Path) -> None:
     )
 
 
+def _pss(p: psutil.Process) -> int:
+    """A process's proportional set size (its RSS where the kernel gives no PSS)."""
+    try:
+        return int(p.memory_full_info().pss)
+    except (psutil.AccessDenied, AttributeError):
+        return int(p.memory_info().rss)
+
+
 def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> dict[str, float]:
-    """Wall, CPU (tree, from wait4), max single-process RSS and peak tree RSS (GB)."""
+    """Wall, CPU (tree, from wait4), max single-process RSS and peak tree PSS (GB)."""
     log = cwd / "last_run.log"
     t0 = time.perf_counter()
     with log.open("wb") as err:
@@ -170,7 +179,7 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> dict[str, float]:
                 break
             try:
                 procs = [top, *top.children(recursive=True)]
-                tree_peak = max(tree_peak, sum(p.memory_info().rss for p in procs))
+                tree_peak = max(tree_peak, sum(_pss(p) for p in procs))
             except psutil.Error:
                 pass
             time.sleep(0.1)
@@ -238,7 +247,7 @@ def main() -> None:
     args = ap.parse_args()
     print(
         "| train rows | hand wall (s) | podium wall (s) | wall ratio | CPU ratio | "
-        "hand peak RSS (GB) | podium peak RSS (GB) | RSS ratio | tree RSS (GB) hand / podium "
+        "hand peak RSS (GB) | podium peak RSS (GB) | RSS ratio | tree PSS (GB) hand / podium "
         "| tree ratio | same folds | max pred diff |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
