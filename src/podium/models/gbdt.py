@@ -188,8 +188,9 @@ class LightGBMAdapter(GBDTAdapter):
         import lightgbm as lgb
 
         eval_set, rounds = stop
+        cls: Any = self._estimator_class()
         kwargs: dict[str, Any] = {}
-        if "eval_X" in inspect.signature(self._estimator_class().fit).parameters:  # >= 4.7
+        if "eval_X" in inspect.signature(cls.fit).parameters:  # lightgbm >= 4.7
             kwargs["eval_X"], kwargs["eval_y"] = eval_set
         else:  # pragma: no cover - lightgbm 4.6
             kwargs["eval_set"] = [eval_set]
@@ -265,6 +266,8 @@ class CatBoostAdapter(GBDTAdapter):
 
     name: ClassVar[str] = "catboost"
     _estimators = ("catboost", "CatBoostClassifier", "CatBoostRegressor")
+    # Like the other GBDTs' declarations in shape only: each library has its own parameter
+    # names and ranges, so each adapter declares its own space.
     search_space: ClassVar[dict[str, dict[str, Any]]] = {
         "learning_rate": {"float": [0.01, 0.2], "log": True},
         "depth": {"int": [3, 8]},
