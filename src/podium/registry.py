@@ -126,6 +126,8 @@ class Registry:
             raise ConfigError(f"unknown {kind} {name!r}{did_you_mean(name, table)}")
         return self._origin[(kind, name)]
 
+    # One read-only list per table, each one line of sorted(); what callers read
+    # (registry.stages, ...). A shared descriptor would be more code than these four.
     @property
     def stages(self) -> list[str]:
         return sorted(self._stages)

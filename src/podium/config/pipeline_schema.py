@@ -3,10 +3,11 @@ competitions (unknown keys are errors with a "did you mean" hint)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from podium.config._bounds import at_least, inside
 from podium.config.schema import _Strict
 from podium.exceptions import did_you_mean
 
@@ -24,22 +25,8 @@ class StageSpec(_Strict):
 class EarlyStoppingSpec(_Strict):
     """Early stopping on a holdout cut from the training part of each fold."""
 
-    rounds: int = 100
-    holdout: float = 0.1
-
-    @field_validator("rounds")
-    @classmethod
-    def _rounds(cls, v: int) -> int:
-        if v < 1:
-            raise ValueError(f"must be >= 1, got {v}")
-        return v
-
-    @field_validator("holdout")
-    @classmethod
-    def _holdout(cls, v: float) -> float:
-        if not 0.0 < v < 0.5:
-            raise ValueError(f"must be in (0, 0.5), got {v}")
-        return v
+    rounds: Annotated[int, at_least(1)] = 100
+    holdout: Annotated[float, inside(0, 0.5)] = 0.1
 
 
 class ModelSpec(_Strict):
@@ -50,19 +37,12 @@ class ModelSpec(_Strict):
     stages: list[StageSpec] = Field(default_factory=list)
     early_stopping: EarlyStoppingSpec | None = None
     test_predictions: Literal["fold_mean", "refit"] | None = None
-    seeds: int = 1
+    seeds: Annotated[int, at_least(1)] = 1
     """Seed averaging: fit this many times with model seeds seed, seed+1, ... on the same
     folds and average the predictions."""
     below_rows: dict[int, dict[str, Any]] = Field(default_factory=dict)
     """``{10000: {depth: 4}}``: these params when the training file has fewer rows (the
     smallest bound that holds wins; see :mod:`podium.engine.sizing`)."""
-
-    @field_validator("seeds")
-    @classmethod
-    def _seeds(cls, v: int) -> int:
-        if v < 1:
-            raise ValueError(f"must be >= 1, got {v}")
-        return v
 
     @field_validator("below_rows")
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from podium.config._bounds import at_least, inside
 from podium.exceptions import did_you_mean
 from podium.metrics import METRICS
 
@@ -115,15 +116,15 @@ class CVSpec(_Strict):
     """
 
     scheme: str = "auto"
-    n_splits: int = 5
+    n_splits: Annotated[int, at_least(2)] = 5
     shuffle: bool = True
     groups: str | None = None
     time: str | None = None
-    gap: int = 0
+    gap: Annotated[int, at_least(0)] = 0
     fold_column: str | None = None
     period: str | None = None
     """``period_tail``: ``month``, ``week`` or ``day``."""
-    tail: float | None = None
+    tail: Annotated[float, inside(0, 1)] | None = None
     """``period_tail``: the share of each period's training rows (its latest times) that
     is validated (default 0.3)."""
     past_only: bool = False
@@ -151,27 +152,6 @@ class CVSpec(_Strict):
         if v is not None and v not in PERIODS:
             hint = did_you_mean(v, PERIODS) or f"; use one of {', '.join(PERIODS)}"
             raise ValueError(f"unknown period {v!r}{hint}")
-        return v
-
-    @field_validator("tail")
-    @classmethod
-    def _tail(cls, v: float | None) -> float | None:
-        if v is not None and not 0.0 < v < 1.0:
-            raise ValueError(f"must be in (0, 1), got {v}")
-        return v
-
-    @field_validator("n_splits")
-    @classmethod
-    def _min_splits(cls, v: int) -> int:
-        if v < 2:
-            raise ValueError(f"must be >= 2, got {v}")
-        return v
-
-    @field_validator("gap")
-    @classmethod
-    def _gap(cls, v: int) -> int:
-        if v < 0:
-            raise ValueError(f"must be >= 0, got {v}")
         return v
 
     @model_validator(mode="after")
@@ -269,7 +249,7 @@ class CompetitionConfig(_Strict):
     cv: CVSpec = Field(default_factory=CVSpec)
     """Left out: ``scheme: auto``. ``cv: auto`` (or any scheme name) is short for
     ``cv: {scheme: <name>}``."""
-    seed: int = 42
+    seed: Annotated[int, at_least(0)] = 42
     pipeline: str = "auto"
     """The pipeline run when none is named: ``auto`` (built from the column profile)."""
     overrides: dict[str, Any] = Field(default_factory=dict)
@@ -279,13 +259,6 @@ class CompetitionConfig(_Strict):
     plugins: str | None = None
     """A Python file, relative to the competition folder, whose ``register(registry)`` adds
     stages and models (e.g. ``features.py``); see :func:`podium.plugins.load_plugins`."""
-
-    @field_validator("seed")
-    @classmethod
-    def _seed(cls, v: int) -> int:
-        if v < 0:
-            raise ValueError(f"must be >= 0, got {v}")
-        return v
 
     @field_validator("name")
     @classmethod

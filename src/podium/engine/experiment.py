@@ -24,7 +24,7 @@ from podium.engine.cv_loop import run_cv
 from podium.engine.executor import DataRef, Executor
 from podium.engine.plan import Plan, split_context
 from podium.engine.repeats import combine_repeats
-from podium.engine.result import CVResult, FoldResult
+from podium.engine.result import CVResult, FoldResult, scored
 from podium.exceptions import ConfigError
 
 __all__ = ["ExperimentResult", "cross_validate", "model_dir", "run_models", "seed_mean"]
@@ -243,13 +243,4 @@ def _choose(plan: Plan, results: dict[str, CVResult]) -> ExperimentResult:
         if best is None or metric.better(r.cv_mean, best.cv_mean):
             best = r
     assert best is not None and best.test is not None
-    return ExperimentResult(
-        results=results,
-        chosen=best.name,
-        oof=best.oof,
-        test=best.test,
-        cv_mean=best.cv_mean,
-        cv_std=best.cv_std,
-        fold_scores=[float(s) for s in best.fold_scores],
-        cv_std_repeats=best.cv_std_repeats,
-    )
+    return ExperimentResult(results=results, chosen=best.name, **scored(best))

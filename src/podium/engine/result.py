@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FoldResult", "CVResult"]
+__all__ = ["FoldResult", "CVResult", "Scored", "scored"]
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,33 @@ class CVResult:
         if all(h is None for h in hits):
             return None
         return sum(bool(h) for h in hits)
+
+
+class Scored(Protocol):
+    """A result with predictions and CV scores (a model's, an ensemble's, an experiment's)."""
+
+    @property
+    def oof(self) -> np.ndarray: ...
+    @property
+    def test(self) -> np.ndarray | None: ...
+    @property
+    def fold_scores(self) -> list[float]: ...
+    @property
+    def cv_mean(self) -> float: ...
+    @property
+    def cv_std(self) -> float: ...
+    @property
+    def cv_std_repeats(self) -> float | None: ...
+
+
+def scored(result: Scored) -> dict[str, Any]:
+    """``result``'s predictions and scores, as the keyword arguments of the result that
+    takes them over (an experiment's chosen model or ensemble, a one-model stack)."""
+    return {
+        "oof": result.oof,
+        "test": result.test,
+        "fold_scores": [float(s) for s in result.fold_scores],
+        "cv_mean": result.cv_mean,
+        "cv_std": result.cv_std,
+        "cv_std_repeats": result.cv_std_repeats,
+    }

@@ -9,6 +9,7 @@ from typing import Any
 from podium.cv import Folds
 from podium.engine import ExperimentResult, Plan, build_chain, build_model, default_registry
 from podium.engine.build import auto_n_jobs
+from podium.engine.result import scored
 from podium.ensemble.combine import EnsembleResult, blend, combine_repeats
 from podium.ensemble.saved import LEVEL2_DIR, saved_ensemble
 from podium.ensemble.stack import stack
@@ -63,15 +64,10 @@ def apply_ensemble(
     return dataclasses.replace(
         exp,
         chosen=spec.method,
-        oof=res.oof,
-        test=res.test,
-        cv_mean=res.cv_mean,
-        cv_std=res.cv_std,
-        fold_scores=res.fold_scores,
+        **scored(res),
         naive_score=res.naive_score,
         weights=res.weights,
         details={"members": res.members, **res.details, **_saved(plan, res, save_to)},
-        cv_std_repeats=res.cv_std_repeats,
     )
 
 

@@ -8,6 +8,7 @@ level (a blender, nested the same way).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 from podium.cv import Folds
 from podium.engine import CVResult, run_cv
 from podium.engine.experiment import model_dir
+from podium.engine.result import scored
 from podium.engine.targets import TargetRange
 from podium.ensemble.combine import EnsembleResult, blend, stack_frame
 from podium.exceptions import ConfigError
@@ -108,15 +110,10 @@ def stack(
     if len(results) == 1:
         ((name, res),) = results.items()
         assert res.test is not None
-        scores = res.fold_scores
         return EnsembleResult(
             method="stack",
             members=names,
-            oof=res.oof,
-            test=res.test,
-            fold_scores=scores,
-            cv_mean=res.cv_mean,
-            cv_std=res.cv_std,
+            **scored(res),
             naive_score=_naive(
                 level2[name], X2, y, metric, target_transform, target_range or TargetRange()
             ),
@@ -131,16 +128,10 @@ def stack(
         metric,
         method=final,
     )
-    return EnsembleResult(
+    return dataclasses.replace(  # the stack's predictions and scores are its final blend's
+        top,
         method="stack",
         members=names,
-        oof=top.oof,
-        test=top.test,
-        fold_scores=top.fold_scores,
-        cv_mean=top.cv_mean,
-        cv_std=top.cv_std,
-        naive_score=top.naive_score,
-        weights=top.weights,
         details={"level2": {n: r.cv_mean for n, r in results.items()}, "final": final},
         fitted={"level2": list(results), "final": top.fitted},
     )

@@ -34,7 +34,8 @@ STANDARDIZE = "standardize"
 
 
 class SklearnAdapter(ModelAdapter):
-    """Adapter for a scikit-learn estimator on an all-numeric feature frame.
+    """Adapter for a scikit-learn estimator on an all-numeric feature frame (or on the
+    design matrix a subclass's :meth:`_prepare` builds).
 
     Unknown parameter names raise :class:`ConfigError`. Adapters with
     ``scale_features`` standardise the features first unless
@@ -44,10 +45,6 @@ class SklearnAdapter(ModelAdapter):
     needs_numeric: ClassVar[bool] = True
     allows_nan: ClassVar[bool] = False
     scale_features: ClassVar[bool] = False
-
-    def _estimator_class(self) -> type:
-        """The scikit-learn estimator class for ``self.task``."""
-        raise NotImplementedError
 
     def _defaults(self) -> dict[str, Any]:
         """Parameters used unless the user sets them."""
@@ -80,6 +77,7 @@ class SklearnAdapter(ModelAdapter):
         """Instantiate the estimator (hook for adapters that adjust params to the data)."""
         return self._estimator_class()(**params)
 
+    # ModelAdapter's hook, restated: plug-in models override it with these four arguments.
     def _fit_model(
         self,
         X: np.ndarray,
@@ -89,7 +87,7 @@ class SklearnAdapter(ModelAdapter):
     ) -> None:
         params = self._fit_params()
         standardize = bool(params.pop(STANDARDIZE, self.scale_features))
-        estimator = self._build(params, len(X))
+        estimator = self._build(params, X.shape[0])
         if standardize:
             estimator = Pipeline([("scale", StandardScaler()), ("model", estimator)])
         self.model_ = fit_estimator(estimator, X, y, self.name)
@@ -99,8 +97,3 @@ class SklearnAdapter(ModelAdapter):
         """The fitted scikit-learn estimator (without the scaler)."""
         model = self.model_
         return model[-1] if isinstance(model, Pipeline) else model
-
-    def _predict_model(self, X: np.ndarray) -> np.ndarray:
-        if self.task == "regression":
-            return self.model_.predict(X)
-        return self.model_.predict_proba(X)

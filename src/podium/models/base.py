@@ -9,6 +9,7 @@ DataFrame and an already-encoded target, ``predict`` returning probabilities (bi
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
@@ -40,9 +41,9 @@ _FITTED_ATTRIBUTES = frozenset(
 class ModelAdapter(BaseEstimator):
     """Base class of podium's model adapters (a scikit-learn estimator).
 
-    Subclasses set the class variables and implement :meth:`_fit_model`,
-    :meth:`_predict_model`, :meth:`_importances` and optionally
-    :meth:`_check_params` and :meth:`_prepare`.
+    Subclasses set the class variables and implement :meth:`_fit_model` and
+    :meth:`_importances`, and optionally :meth:`_check_params`, :meth:`_prepare` and
+    :meth:`_predict_model` (by default the scikit-learn API's ``predict_proba``/``predict``).
 
     Args:
         task: One of ``"binary"``, ``"multiclass"``, ``"regression"``.
@@ -226,6 +227,18 @@ class ModelAdapter(BaseEstimator):
         """Turn a renamed feature frame into what the library accepts."""
         return X
 
+    _estimators: ClassVar[tuple[str, str, str] | None] = None
+    """``(module, classifier, regressor)``: the library's estimator classes by task."""
+
+    def _estimator_class(self) -> type:
+        """The library's estimator class for ``self.task`` (its module imported here, so
+        importing podium does not import every library)."""
+        if self._estimators is None:
+            raise NotImplementedError
+        module, classifier, regressor = self._estimators
+        lib = importlib.import_module(module)
+        return getattr(lib, regressor if self.task == "regression" else classifier)
+
     def _fit_model(
         self,
         X: pd.DataFrame,
@@ -237,8 +250,11 @@ class ModelAdapter(BaseEstimator):
         raise NotImplementedError
 
     def _predict_model(self, X: pd.DataFrame) -> np.ndarray:
-        """Return library output: class probabilities (one column per trained class)."""
-        raise NotImplementedError
+        """Return library output: class probabilities (one column per trained class) or
+        values; by default the scikit-learn API's ``predict_proba`` or ``predict``."""
+        if self.task == "regression":
+            return self.model_.predict(X)
+        return self.model_.predict_proba(X)
 
     def _importances(self) -> np.ndarray:
         """Return one importance per feature, in column order."""

@@ -36,6 +36,9 @@ from podium.models.base import ModelAdapter
 
 __all__ = ["GBDTAdapter", "LightGBMAdapter", "XGBoostAdapter", "CatBoostAdapter"]
 
+EarlyStop = tuple[tuple[pd.DataFrame, np.ndarray], int]
+"""Early stopping: the prepared eval set ``(X, y)`` and the patience in rounds."""
+
 
 class GBDTAdapter(ModelAdapter):
     """Shared behaviour of the boosting adapters: categoricals, params, early stopping."""
@@ -96,16 +99,44 @@ class GBDTAdapter(ModelAdapter):
         """Encode one categorical column for the library (category dtype by default)."""
         return align_categories(s, categories)
 
-    def _predict_model(self, X: pd.DataFrame) -> np.ndarray:
-        if self.task == "regression":
-            return self.model_.predict(X)
-        return self.model_.predict_proba(X)
+    # The signature is ModelAdapter's hook, which plug-in models override with these four
+    # arguments: every adapter family that fits a model restates it.
+    def _fit_model(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        eval_set: tuple[pd.DataFrame, np.ndarray] | None,
+        early_stopping_rounds: int | None,
+    ) -> None:
+        params = self._library_params()
+        kwargs = self._fit_kwargs(X)
+        stop = None
+        if eval_set is not None and early_stopping_rounds is not None:
+            stop = (eval_set, early_stopping_rounds)
+            kwargs.update(self._stop_kwargs(params, stop))
+        model = self._estimator_class()(**params)
+        model.fit(X, y, **kwargs)
+        self.model_ = model
+        self.best_iteration_ = self._best_iteration(stopped=stop is not None)
+
+    def _fit_kwargs(self, X: pd.DataFrame) -> dict[str, Any]:
+        """The library's ``fit`` keyword arguments other than early stopping's."""
+        return {}
+
+    def _stop_kwargs(self, params: dict[str, Any], stop: EarlyStop) -> dict[str, Any]:
+        """``fit``'s early-stopping keyword arguments (may also set constructor params)."""
+        raise NotImplementedError
+
+    def _best_iteration(self, *, stopped: bool) -> int:
+        """The fitted ``model_``'s iteration count (its best one if it stopped early)."""
+        raise NotImplementedError
 
 
 class LightGBMAdapter(GBDTAdapter):
     """LightGBM (``LGBMClassifier``/``LGBMRegressor``), deterministic and silent."""
 
     name: ClassVar[str] = "lightgbm"
+    _estimators = ("lightgbm", "LGBMClassifier", "LGBMRegressor")
     search_space: ClassVar[dict[str, dict[str, Any]]] = {
         "learning_rate": {"float": [0.01, 0.2], "log": True},
         "num_leaves": {"int": [4, 128], "log": True},
@@ -153,30 +184,23 @@ class LightGBMAdapter(GBDTAdapter):
             defaults["force_row_wise"] = True
         return defaults
 
-    def _fit_model(
-        self,
-        X: pd.DataFrame,
-        y: np.ndarray,
-        eval_set: tuple[pd.DataFrame, np.ndarray] | None,
-        early_stopping_rounds: int | None,
-    ) -> None:
+    def _stop_kwargs(self, params: dict[str, Any], stop: EarlyStop) -> dict[str, Any]:
         import lightgbm as lgb
 
-        cls = lgb.LGBMRegressor if self.task == "regression" else lgb.LGBMClassifier
-        model = cls(**self._library_params())
+        eval_set, rounds = stop
+        cls: Any = self._estimator_class()
         kwargs: dict[str, Any] = {}
-        if eval_set is not None and early_stopping_rounds is not None:
-            if "eval_X" in inspect.signature(cls.fit).parameters:  # lightgbm >= 4.7
-                kwargs["eval_X"], kwargs["eval_y"] = eval_set
-            else:  # pragma: no cover - lightgbm 4.6
-                kwargs["eval_set"] = [eval_set]
-            kwargs["callbacks"] = [lgb.early_stopping(early_stopping_rounds, verbose=False)]
-        model.fit(X, y, **kwargs)
-        self.model_ = model
-        if kwargs and model.best_iteration_:
-            self.best_iteration_ = int(model.best_iteration_)
-        else:
-            self.best_iteration_ = int(model.booster_.current_iteration())
+        if "eval_X" in inspect.signature(cls.fit).parameters:  # lightgbm >= 4.7
+            kwargs["eval_X"], kwargs["eval_y"] = eval_set
+        else:  # pragma: no cover - lightgbm 4.6
+            kwargs["eval_set"] = [eval_set]
+        kwargs["callbacks"] = [lgb.early_stopping(rounds, verbose=False)]
+        return kwargs
+
+    def _best_iteration(self, *, stopped: bool) -> int:
+        if stopped and self.model_.best_iteration_:
+            return int(self.model_.best_iteration_)
+        return int(self.model_.booster_.current_iteration())
 
     def _importances(self) -> np.ndarray:
         return self.model_.booster_.feature_importance(importance_type="gain")
@@ -186,6 +210,7 @@ class XGBoostAdapter(GBDTAdapter):
     """XGBoost (``XGBClassifier``/``XGBRegressor``) with native categorical support."""
 
     name: ClassVar[str] = "xgboost"
+    _estimators = ("xgboost", "XGBClassifier", "XGBRegressor")
     search_space: ClassVar[dict[str, dict[str, Any]]] = {
         "learning_rate": {"float": [0.01, 0.2], "log": True},
         "max_depth": {"int": [2, 10]},
@@ -215,31 +240,17 @@ class XGBoostAdapter(GBDTAdapter):
             "n_jobs": self.n_jobs,
         }
 
-    def _fit_model(
-        self,
-        X: pd.DataFrame,
-        y: np.ndarray,
-        eval_set: tuple[pd.DataFrame, np.ndarray] | None,
-        early_stopping_rounds: int | None,
-    ) -> None:
-        import xgboost as xgb
+    def _stop_kwargs(self, params: dict[str, Any], stop: EarlyStop) -> dict[str, Any]:
+        eval_set, rounds = stop
+        metric = {"binary": "logloss", "multiclass": "mlogloss", "regression": "rmse"}
+        params.setdefault("eval_metric", metric[self.task])
+        params["early_stopping_rounds"] = rounds
+        return {"eval_set": [eval_set], "verbose": False}
 
-        params = self._library_params()
-        kwargs: dict[str, Any] = {}
-        stopping = eval_set is not None and early_stopping_rounds is not None
-        if stopping:
-            metric = {"binary": "logloss", "multiclass": "mlogloss", "regression": "rmse"}
-            params.setdefault("eval_metric", metric[self.task])
-            params["early_stopping_rounds"] = early_stopping_rounds
-            kwargs = {"eval_set": [eval_set], "verbose": False}
-        cls = xgb.XGBRegressor if self.task == "regression" else xgb.XGBClassifier
-        model = cls(**params)
-        model.fit(X, y, **kwargs)
-        self.model_ = model
-        if stopping:
-            self.best_iteration_ = int(model.best_iteration) + 1
-        else:
-            self.best_iteration_ = int(model.get_booster().num_boosted_rounds())
+    def _best_iteration(self, *, stopped: bool) -> int:
+        if stopped:
+            return int(self.model_.best_iteration) + 1
+        return int(self.model_.get_booster().num_boosted_rounds())
 
     def _importances(self) -> np.ndarray:
         booster = self.model_.get_booster()
@@ -254,6 +265,9 @@ class CatBoostAdapter(GBDTAdapter):
     """CatBoost with categorical columns given as strings (NaN -> ``"__nan__"``)."""
 
     name: ClassVar[str] = "catboost"
+    _estimators = ("catboost", "CatBoostClassifier", "CatBoostRegressor")
+    # Like the other GBDTs' declarations in shape only: each library has its own parameter
+    # names and ranges, so each adapter declares its own space.
     search_space: ClassVar[dict[str, dict[str, Any]]] = {
         "learning_rate": {"float": [0.01, 0.2], "log": True},
         "depth": {"int": [3, 8]},
@@ -311,32 +325,17 @@ class CatBoostAdapter(GBDTAdapter):
         # Unseen values stay as their own string: CatBoost scores them with its prior.
         return to_catboost_strings(s)
 
-    def _fit_model(
-        self,
-        X: pd.DataFrame,
-        y: np.ndarray,
-        eval_set: tuple[pd.DataFrame, np.ndarray] | None,
-        early_stopping_rounds: int | None,
-    ) -> None:
-        import catboost as cb
+    def _fit_kwargs(self, X: pd.DataFrame) -> dict[str, Any]:
+        return {"cat_features": [i for i, c in enumerate(X.columns) if c in self._categories]}
 
-        cls = cb.CatBoostRegressor if self.task == "regression" else cb.CatBoostClassifier
-        model = cls(**self._library_params())
-        cat_features = [i for i, c in enumerate(X.columns) if c in self._categories]
-        kwargs: dict[str, Any] = {"cat_features": cat_features}
-        stopping = eval_set is not None and early_stopping_rounds is not None
-        if stopping:
-            kwargs.update(
-                eval_set=eval_set,
-                early_stopping_rounds=early_stopping_rounds,
-                use_best_model=True,
-            )
-        model.fit(X, y, **kwargs)
-        self.model_ = model
-        if stopping:
-            self.best_iteration_ = int(model.get_best_iteration()) + 1
-        else:
-            self.best_iteration_ = int(model.tree_count_)
+    def _stop_kwargs(self, params: dict[str, Any], stop: EarlyStop) -> dict[str, Any]:
+        eval_set, rounds = stop
+        return {"eval_set": eval_set, "early_stopping_rounds": rounds, "use_best_model": True}
+
+    def _best_iteration(self, *, stopped: bool) -> int:
+        if stopped:
+            return int(self.model_.get_best_iteration()) + 1
+        return int(self.model_.tree_count_)
 
     def _importances(self) -> np.ndarray:
         return self.model_.get_feature_importance()

@@ -25,11 +25,7 @@ class KNNAdapter(SklearnAdapter):
     }
     tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass", "regression"})
     scale_features: ClassVar[bool] = True
-
-    def _estimator_class(self) -> type:
-        from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-
-        return KNeighborsRegressor if self.task == "regression" else KNeighborsClassifier
+    _estimators = ("sklearn.neighbors", "KNeighborsClassifier", "KNeighborsRegressor")
 
     def _defaults(self) -> dict[str, Any]:
         return {"n_neighbors": 50, "n_jobs": self.n_jobs}

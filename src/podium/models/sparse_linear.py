@@ -40,8 +40,7 @@ from podium._validate import Integral, Interval, Real, check_param
 from podium.exceptions import ConfigError, DataError, did_you_mean
 from podium.models._check import check_names
 from podium.models._columns import is_categorical, to_float
-from podium.models._sklearn import fit_estimator
-from podium.models.base import ModelAdapter
+from podium.models._sklearn import SklearnAdapter
 
 __all__ = ["SparseLinearAdapter", "SparseDesign"]
 
@@ -181,7 +180,7 @@ def _skewness(v: np.ndarray) -> float:
     return 0.0 if sd == 0 else float(np.mean(((v - v.mean()) / sd) ** 3))
 
 
-class SparseLinearAdapter(ModelAdapter):
+class SparseLinearAdapter(SklearnAdapter):
     """Logistic regression / ridge on a sparse one-hot + standardised design (see module)."""
 
     name: ClassVar[str] = "sparse_linear"
@@ -267,24 +266,8 @@ class SparseLinearAdapter(ModelAdapter):
             return self.design_.fit_transform(X)
         return self.design_.transform(X)
 
-    def _fit_model(
-        self,
-        X: Any,
-        y: np.ndarray,
-        eval_set: Any,
-        early_stopping_rounds: int | None,
-    ) -> None:
-        _, params = self._split_params()
-        self.model_ = fit_estimator(self._estimator_class()(**params), X, y, self.name)
-
-    @property
-    def estimator_(self) -> Any:
-        return self.model_
-
-    def _predict_model(self, X: Any) -> np.ndarray:
-        if self.task == "regression":
-            return self.model_.predict(X)
-        return self.model_.predict_proba(X)
+    def _fit_params(self) -> dict[str, Any]:
+        return self._split_params()[1]
 
     def _importances(self) -> np.ndarray:
         coef = np.abs(np.atleast_2d(np.asarray(self.model_.coef_, dtype=float))).mean(axis=0)

@@ -15,13 +15,10 @@ class _ForestAdapter(SklearnAdapter):
     tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass", "regression"})
     allows_nan: ClassVar[bool] = True
     iteration_param: ClassVar[str | None] = "n_estimators"
-    _classes: ClassVar[tuple[str, str]]  # names in sklearn.ensemble, imported when fitting
-
-    def _estimator_class(self) -> type:
-        import sklearn.ensemble
-
-        classifier, regressor = self._classes
-        return getattr(sklearn.ensemble, regressor if self.task == "regression" else classifier)
+    search_space: ClassVar[dict[str, dict[str, Any]]] = {
+        "max_features": {"float": [0.1, 1.0]},
+        "min_samples_leaf": {"int": [1, 50], "log": True},
+    }
 
     def _defaults(self) -> dict[str, Any]:
         return {"n_estimators": 500, "random_state": self.seed, "n_jobs": self.n_jobs}
@@ -44,19 +41,11 @@ class RandomForestAdapter(_ForestAdapter):
     """``RandomForestClassifier`` / ``RandomForestRegressor`` (accepts NaN)."""
 
     name: ClassVar[str] = "random_forest"
-    search_space: ClassVar[dict[str, dict[str, Any]]] = {
-        "max_features": {"float": [0.1, 1.0]},
-        "min_samples_leaf": {"int": [1, 50], "log": True},
-    }
-    _classes = ("RandomForestClassifier", "RandomForestRegressor")
+    _estimators = ("sklearn.ensemble", "RandomForestClassifier", "RandomForestRegressor")
 
 
 class ExtraTreesAdapter(_ForestAdapter):
     """``ExtraTreesClassifier`` / ``ExtraTreesRegressor`` (accepts NaN)."""
 
     name: ClassVar[str] = "extra_trees"
-    search_space: ClassVar[dict[str, dict[str, Any]]] = {
-        "max_features": {"float": [0.1, 1.0]},
-        "min_samples_leaf": {"int": [1, 50], "log": True},
-    }
-    _classes = ("ExtraTreesClassifier", "ExtraTreesRegressor")
+    _estimators = ("sklearn.ensemble", "ExtraTreesClassifier", "ExtraTreesRegressor")
