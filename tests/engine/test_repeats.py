@@ -18,6 +18,7 @@ from podium.engine import cross_validate, run_models
 from podium.exceptions import ConfigError
 from podium.runner import plan_run
 
+
 def _plan(comp: Path, *overrides: str, pipeline: str = "fast"):
     return plan_run(comp, root=comp.parent.parent, pipeline=pipeline, overrides=list(overrides))
 
