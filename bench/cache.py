@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+from bench_project import binary_config, write_project
 
 from podium.engine import run_models
 from podium.session import plan_run
@@ -54,7 +54,8 @@ PIPELINE = {
 }
 
 
-def write_project(root: Path, rows: int, seed: int = 0) -> None:
+def make_project(root: Path, rows: int, seed: int = 0) -> None:
+    """The synthetic competition (train, test, sample) and PIPELINE, under ``root``."""
     rng = np.random.default_rng(seed)
     n = rows + rows // 4
     frame = pd.DataFrame({f"x{i}": rng.normal(size=n) for i in range(8)})
@@ -70,26 +71,8 @@ def write_project(root: Path, rows: int, seed: int = 0) -> None:
     test = frame.iloc[rows:].drop(columns="target")
     test.to_csv(data / "test.csv", index=False)
     pd.DataFrame({"id": test["id"], "target": 0.5}).to_csv(data / "sample.csv", index=False)
-    config = {
-        "name": "bench",
-        "data": {
-            "train": "train.csv",
-            "test": "test.csv",
-            "sample_submission": "sample.csv",
-            "id": "id",
-            "target": "target",
-        },
-        "task": "binary",
-        "metric": "roc_auc",
-        "cv": {"scheme": "stratified_kfold", "n_splits": 5, "shuffle": True},
-        "seed": 42,
-        "pipeline": "bench",
-        "submission": {"id": "id", "target": "target", "kind": "probability"},
-    }
-    comp = root / "competitions" / "bench"
-    (comp / "competition.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    (root / "pipelines").mkdir()
-    (root / "pipelines" / "bench.yaml").write_text(yaml.safe_dump(PIPELINE, sort_keys=False))
+    submission = {"id": "id", "target": "target", "kind": "probability"}
+    write_project(root, binary_config("bench", "bench", submission=submission), PIPELINE)
 
 
 def one_run(root: Path, *overrides: str) -> tuple[float, float, int | None, np.ndarray]:
@@ -113,7 +96,7 @@ def main() -> None:
     print(f"{args.rows} training rows, {args.rows // 4} test rows, 5 folds; {uptime}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        write_project(root, args.rows)
+        make_project(root, args.rows)
         runs = [
             ("cache off", one_run(root, "cache=off")),
             ("cold cache (write)", one_run(root)),

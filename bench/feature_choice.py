@@ -33,12 +33,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 
-TELECOM_CATS = [
-    "Sex", "HasPartner", "HasChild", "HasPhoneService", "HasMultiplePhoneNumbers",
-    "HasInternetService", "HasOnlineSecurityService", "HasOnlineBackup",
-    "HasDeviceProtection", "HasTechSupportAccess", "HasOnlineTV", "HasMovieSubscription",
-    "HasContractPhone", "IsBillingPaperless", "PaymentMethod",
-]  # fmt: skip
+TELECOM_CATS = {"kind": "categorical"}  # the column profile's: the 15 text columns, in order
 TELECOM_NUM = ["ClientPeriod", "MonthlySpending", "TotalSpent"]
 HOUSE_TE = ["Neighborhood", "MSSubClass", "Exterior1st", "Exterior2nd", "Condition1",
             "SaleType", "HouseStyle"]  # fmt: skip

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import make_classification
 
-from podium.cv import SplitContext, build_folds
+from podium.cv import Folds, SplitContext, build_folds
 from podium.features.knn import TREE_MAX_FEATURES, KNNFeatures, choose_algorithm
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,7 +74,8 @@ def run_method(
     return spent, len(outs), outs
 
 
-def bench(rows: int, cols: int, budget: float, methods: list[str]) -> str:
+def make_data(rows: int, cols: int) -> tuple[pd.DataFrame, np.ndarray, Folds]:
+    """A seeded two-class problem (make_classification) and its 5 stratified folds."""
     X_arr, y = make_classification(
         n_samples=rows,
         n_features=cols,
@@ -85,6 +86,11 @@ def bench(rows: int, cols: int, budget: float, methods: list[str]) -> str:
     )
     X = pd.DataFrame(X_arr, columns=[f"f{i}" for i in range(cols)])
     folds = build_folds("stratified_kfold", n_rows=rows, n_splits=5, seed=0, y=y, task="binary")
+    return X, y, folds
+
+
+def bench(rows: int, cols: int, budget: float, methods: list[str]) -> str:
+    X, y, folds = make_data(rows, cols)
     auto = choose_algorithm(cols, int(rows * 0.8))  # as fit decides on a training part
     lines = [
         f"**{rows:,} rows x {cols} columns**, 2 classes, k in {{1, 2, 4}}, 5 outer x 5 inner "
@@ -114,16 +120,7 @@ def bench(rows: int, cols: int, budget: float, methods: list[str]) -> str:
 
 def interleave(rows: int, cols: int, methods: list[str], rounds: int) -> str:
     """Outer fold 0 only, methods alternating (A B A B ...) so load drift hits all alike."""
-    X_arr, y = make_classification(
-        n_samples=rows,
-        n_features=cols,
-        n_informative=max(2, cols // 2),
-        n_redundant=cols // 4,
-        n_classes=2,
-        random_state=0,
-    )
-    X = pd.DataFrame(X_arr, columns=[f"f{i}" for i in range(cols)])
-    folds = build_folds("stratified_kfold", n_rows=rows, n_splits=5, seed=0, y=y, task="binary")
+    X, y, folds = make_data(rows, cols)
     tr, va = next(folds.split())
     ctx = SplitContext(scheme="stratified_kfold", task="binary").subset(tr)
     times: dict[str, list[float]] = {m: [] for m in methods}

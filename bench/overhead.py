@@ -20,13 +20,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+from bench_project import binary_config, hand_script, podium_run, same_folds, write_project
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -39,14 +38,10 @@ PARAMS = {
     "colsample_bytree": 0.8,
 }
 
-HAND = textwrap.dedent(
-    """
-    import sys, numpy as np, pandas as pd, lightgbm as lgb
-    from sklearn.model_selection import StratifiedKFold
+HAND_PREPARE = """
     data, target, out, folds_out, n_jobs, id_col = sys.argv[1:7]
-    params = {params!r}
-    train = pd.read_csv(f"{{data}}/train.csv"); test = pd.read_csv(f"{{data}}/test.csv")
-    sample = pd.read_csv(f"{{data}}/sample.csv")
+    train = pd.read_csv(f"{data}/train.csv"); test = pd.read_csv(f"{data}/test.csv")
+    sample = pd.read_csv(f"{data}/sample.csv")
     y = train.pop(target).to_numpy()
     drop = [id_col] if id_col != "-" else []
     train = train.drop(columns=drop); test = test.drop(columns=drop)
@@ -56,24 +51,11 @@ HAND = textwrap.dedent(
                 num = pd.to_numeric(df[c].astype("string").str.strip(), errors="coerce")
                 if num.notna().mean() > 0.95 * df[c].astype("string").str.strip().ne("").mean():
                     df[c] = num
-    cats = [c for c in train.columns if not pd.api.types.is_numeric_dtype(train[c])]
-    for c in cats:
-        dtype = pd.CategoricalDtype(sorted(train[c].dropna().unique()))
-        train[c] = train[c].astype(dtype); test[c] = test[c].astype(dtype)
-    oof = np.zeros(len(train)); pred = np.zeros(len(test)); fold = np.zeros(len(train), int)
-    skf = StratifiedKFold(5, shuffle=True, random_state=42)
-    for k, (tr, va) in enumerate(skf.split(train, y)):
-        m = lgb.LGBMClassifier(**params, verbosity=-1, n_jobs=int(n_jobs), random_state=42,
-                               deterministic=True, force_row_wise=True)
-        m.fit(train.iloc[tr], y[tr])
-        oof[va] = m.predict_proba(train.iloc[va])[:, 1]
-        pred += m.predict_proba(test)[:, 1] / 5
-        fold[va] = k
+"""
+HAND_WRITE = """
     sample.iloc[:, 1] = pred
     sample.to_csv(out, index=False)
-    np.save(folds_out, fold)
-    """
-)
+"""
 
 
 def synthetic(folder: Path, rows: int) -> None:
@@ -104,41 +86,17 @@ def write_competition(
     sub_target: str,
     n_jobs: int,
 ) -> None:
-    comp = root / "competitions" / "bench"
-    comp.mkdir(parents=True)
-    (root / "pipelines").mkdir()
-    (comp / "competition.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "name": "bench",
-                "data": {
-                    "train": "train.csv",
-                    "test": "test.csv",
-                    "sample_submission": "sample.csv",
-                    "id": id_col,
-                    "target": target,
-                },
-                "task": "binary",
-                "metric": "roc_auc",
-                "cv": {"scheme": "stratified_kfold", "n_splits": 5, "shuffle": True},
-                "seed": 42,
-                "pipeline": "one_lgb",
-                "submission": {"id": sub_id, "target": sub_target},
-            }
-        )
-    )
-    (root / "pipelines" / "one_lgb.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "stages": [
-                    {"name": "numeric", "use": "to_numeric"},
-                    {"name": "cats", "use": "categorical", "params": {"encoding": "native"}},
-                ],
-                "models": {"lgb": {"use": "lightgbm", "params": PARAMS}},
-                "n_jobs": n_jobs,
-            }
-        )
-    )
+    submission = {"id": sub_id, "target": sub_target}
+    config = binary_config("bench", "one_lgb", id=id_col, target=target, submission=submission)
+    pipeline = {
+        "stages": [
+            {"name": "numeric", "use": "to_numeric"},
+            {"name": "cats", "use": "categorical", "params": {"encoding": "native"}},
+        ],
+        "models": {"lgb": {"use": "lightgbm", "params": PARAMS}},
+        "n_jobs": n_jobs,
+    }
+    write_project(root, config, pipeline)
 
 
 def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
@@ -172,16 +130,8 @@ def compare(
         )
         env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{root}/mlruns/mlflow.db"}
         script = root / "hand.py"
-        script.write_text(HAND.format(params=PARAMS))
-        podium = [
-            str(Path(sys.executable).parent / "podium"),
-            "run",
-            "bench",
-            "--data-dir",
-            str(data),
-            "--output",
-            str(root / "podium.csv"),
-        ]
+        script.write_text(hand_script(HAND_PREPARE, HAND_WRITE, PARAMS))
+        podium = podium_run("bench", data, root / "podium.csv")
         hand = [
             sys.executable,
             str(script),
@@ -198,10 +148,7 @@ def compare(
         for _ in range(repeats):
             p_times.append(timed(podium, env, root))
             h_times.append(timed(hand, env, root))
-        from podium.cv import Folds
-
-        csvs = sorted((root / "mlruns").rglob("folds.csv"))
-        same = bool(np.array_equal(Folds.from_csv(csvs[-1]).fold, np.load(root / "folds.npy")))
+        same = same_folds(root, root / "folds.npy")
         p_sub = pd.read_csv(root / "podium.csv").iloc[:, 1].to_numpy()
         h_sub = pd.read_csv(root / "hand.csv").iloc[:, 1].to_numpy()
     p, h = statistics.median(p_times), statistics.median(h_times)

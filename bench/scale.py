@@ -30,13 +30,12 @@ import os
 import statistics
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import numpy as np
 import psutil
-import yaml
+from bench_project import binary_config, hand_script, podium_run, same_folds, write_project
 
 REPO = Path(__file__).resolve().parents[1]
 CARDINALITIES = (10, 100, 1_000, 10_000, 100_000)
@@ -50,34 +49,16 @@ PARAMS = {
 }
 THREADS = 2
 
-HAND = textwrap.dedent(
-    """
-    import sys, numpy as np, pandas as pd, lightgbm as lgb
-    from sklearn.model_selection import StratifiedKFold
+HAND_PREPARE = """
     data, out, folds_out, n_jobs = sys.argv[1:5]
-    params = {params!r}
-    train = pd.read_csv(f"{{data}}/train.csv", engine="pyarrow")
-    test = pd.read_csv(f"{{data}}/test.csv", engine="pyarrow")
+    train = pd.read_csv(f"{data}/train.csv", engine="pyarrow")
+    test = pd.read_csv(f"{data}/test.csv", engine="pyarrow")
     y = train.pop("target").to_numpy()
     ids = test.pop("id"); train = train.drop(columns="id")
-    for c in train.columns:
-        if not pd.api.types.is_numeric_dtype(train[c]):
-            dtype = pd.CategoricalDtype(sorted(train[c].dropna().unique()))
-            train[c] = train[c].astype(dtype); test[c] = test[c].astype(dtype)
-    oof = np.zeros(len(train)); pred = np.zeros(len(test)); fold = np.zeros(len(train), int)
-    skf = StratifiedKFold(5, shuffle=True, random_state=42)
-    for k, (tr, va) in enumerate(skf.split(np.zeros(len(y)), y)):
-        m = lgb.LGBMClassifier(**params, verbosity=-1, n_jobs=int(n_jobs), random_state=42,
-                               deterministic=True, force_row_wise=True)
-        m.fit(train.iloc[tr], y[tr])
-        oof[va] = m.predict_proba(train.iloc[va])[:, 1]
-        pred += m.predict_proba(test)[:, 1] / 5
-        fold[va] = k
-        del m
-    pd.DataFrame({{"id": ids, "target": pred}}).to_csv(out, index=False)
-    np.save(folds_out, fold)
-    """
-)
+"""
+HAND_WRITE = """
+    pd.DataFrame({"id": ids, "target": pred}).to_csv(out, index=False)
+"""
 
 
 def make_data(folder: Path, rows: int, chunk: int = 1_000_000) -> None:
@@ -123,38 +104,12 @@ def make_data(folder: Path, rows: int, chunk: int = 1_000_000) -> None:
 
 
 def write_competition(root: Path) -> None:
-    comp = root / "competitions" / "scale"
-    comp.mkdir(parents=True, exist_ok=True)
-    (root / "pipelines").mkdir(exist_ok=True)
-    (comp / "competition.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "name": "scale",
-                "data": {
-                    "train": "train.csv",
-                    "test": "test.csv",
-                    "sample_submission": "sample.csv",
-                    "id": "id",
-                    "target": "target",
-                },
-                "task": "binary",
-                "metric": "roc_auc",
-                "cv": {"scheme": "stratified_kfold", "n_splits": 5, "shuffle": True},
-                "seed": 42,
-                "pipeline": "one_lgb",
-                "submission": {"id": "id", "target": "target"},
-            }
-        )
-    )
-    (root / "pipelines" / "one_lgb.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "models": {"lgb": {"use": "lightgbm", "params": PARAMS}},
-                "n_jobs": THREADS,
-                "cache": "off",
-            }
-        )
-    )
+    pipeline = {
+        "models": {"lgb": {"use": "lightgbm", "params": PARAMS}},
+        "n_jobs": THREADS,
+        "cache": "off",
+    }
+    write_project(root, binary_config("scale", "one_lgb"), pipeline)
 
 
 def _pss(p: psutil.Process) -> int:
@@ -209,17 +164,9 @@ def run_case(rows: int, base: Path, repeats: int) -> dict[str, object]:
     root = base / f"root_{rows}"
     write_competition(root)
     script = root / "hand.py"
-    script.write_text(HAND.format(params=PARAMS))
+    script.write_text(hand_script(HAND_PREPARE, HAND_WRITE, PARAMS))
     env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{root}/mlruns/mlflow.db"}
-    podium = [
-        str(Path(sys.executable).parent / "podium"),
-        "run",
-        "scale",
-        "--data-dir",
-        str(data),
-        "--output",
-        str(root / "podium.csv"),
-    ]
+    podium = podium_run("scale", data, root / "podium.csv")
     hand = [sys.executable, str(script), str(data), str(root / "hand.csv"),
             str(root / "folds.npy"), str(THREADS)]  # fmt: skip
     runs: dict[str, list[dict[str, float]]] = {"hand": [], "podium": []}
@@ -227,10 +174,7 @@ def run_case(rows: int, base: Path, repeats: int) -> dict[str, object]:
         runs["hand"].append(measure(hand, env, root))
         runs["podium"].append(measure(podium, env, root))
         print(rows, {k: v[-1] for k, v in runs.items()}, file=sys.stderr, flush=True)
-    from podium.cv import Folds
-
-    csvs = sorted((root / "mlruns").rglob("folds.csv"), key=os.path.getmtime)
-    same = bool(np.array_equal(Folds.from_csv(csvs[-1]).fold, np.load(root / "folds.npy")))
+    same = same_folds(root, root / "folds.npy")
     import pandas as pd
 
     diff = np.max(

@@ -15,25 +15,37 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
-FAST_PIPELINE = {
-    "description": "tiny and fast, for tests",
-    "stages": [
-        {"name": "numeric", "use": "to_numeric"},
-        {"name": "cats", "use": "categorical", "params": {"encoding": "native"}},
-    ],
-    "models": {
-        "lgb": {
-            "use": "lightgbm",
-            "params": {
-                "n_estimators": 60,
-                "learning_rate": 0.1,
-                "num_leaves": 7,
-                "min_child_samples": 5,
-            },
-            "early_stopping": {"rounds": 10, "holdout": 0.2},
-        }
-    },
-}
+FAST_LGB = {"n_estimators": 60, "learning_rate": 0.1, "num_leaves": 7, "min_child_samples": 5}
+
+
+def fast_pipeline(
+    *stages: dict[str, Any], early_stopping: bool = True, **params: Any
+) -> dict[str, Any]:
+    """The tests' small pipeline: ``stages``, then numbers stored as text to floats and
+    native categoricals; one LightGBM ``lgb`` with FAST_LGB updated by ``params`` and
+    (unless ``early_stopping=False``) early stopping on an inner 20% holdout. A new dict
+    each call."""
+    lgb: dict[str, Any] = {"use": "lightgbm", "params": {**FAST_LGB, **params}}
+    if early_stopping:
+        lgb["early_stopping"] = {"rounds": 10, "holdout": 0.2}
+    return {
+        "stages": [
+            *stages,
+            {"name": "numeric", "use": "to_numeric"},
+            {"name": "cats", "use": "categorical", "params": {"encoding": "native"}},
+        ],
+        "models": {"lgb": lgb},
+    }
+
+
+FAST_PIPELINE = {"description": "tiny and fast, for tests", **fast_pipeline()}
+
+
+@pytest.fixture(name="fast_pipeline")
+def _fast_pipeline() -> Callable[..., dict[str, Any]]:
+    """``fast_pipeline(*stages, early_stopping=True, **lgb_params)``: the tests' small
+    pipeline, to vary (see the function)."""
+    return fast_pipeline
 
 
 def make_frames(

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .layout import Competition, write_competition
+from .layout import Competition, practice_config, write_competition
 
 __all__ = ["NAME", "COLUMNS", "make_access", "write_access"]
 
@@ -132,18 +132,15 @@ def make_access(
     return train, test, labels
 
 
-CONFIG = {
-    "name": NAME,
-    "description": "Will an employee's access request be approved? (practice, synthetic)",
-    "data": {"train": "train.csv", "test": "test.csv",
-             "sample_submission": "sample_submission.csv", "id": "id", "target": "ACTION"},
-    "task": "binary",
-    "metric": "roc_auc",
-    "cv": {"scheme": "stratified_kfold", "n_splits": 5, "shuffle": True},
-    "seed": 42,
-    "submission": {"id": "id", "target": "Action", "kind": "probability"},
-    "tracking": {"experiment": NAME},
-}
+CONFIG = practice_config(
+    NAME,
+    "Will an employee's access request be approved? (practice, synthetic)",
+    task="binary",
+    metric="roc_auc",
+    id="id",
+    target="ACTION",
+    submission_target="Action",
+)
 
 
 def write_access(root: Path, seed: int = 0, *, small: bool = False) -> Competition:

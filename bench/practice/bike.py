@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .layout import Competition, write_competition
+from .layout import Competition, practice_config, write_competition
 
 __all__ = ["NAME", "FEATURES", "TRAIN_ONLY", "make_bike", "write_bike"]
 
@@ -108,19 +108,16 @@ def make_bike(
     return train, test, labels
 
 
-CONFIG = {
-    "name": NAME,
-    "description": "Hourly bike rentals (practice, synthetic); scored by RMSLE.",
-    "data": {"train": "train.csv", "test": "test.csv",
-             "sample_submission": "sample_submission.csv", "id": "datetime",
-             "target": "count"},
-    "task": "regression",
-    "metric": "rmsle",
-    "cv": {"scheme": "kfold", "n_splits": 5, "shuffle": True},
-    "seed": 42,
-    "submission": {"id": "datetime", "target": "count", "kind": "value"},
-    "tracking": {"experiment": NAME},
-}
+CONFIG = practice_config(
+    NAME,
+    "Hourly bike rentals (practice, synthetic); scored by RMSLE.",
+    task="regression",
+    metric="rmsle",
+    id="datetime",
+    target="count",
+    cv="kfold",
+    kind="value",
+)
 
 
 def write_bike(root: Path, seed: int = 0, *, small: bool = False) -> Competition:

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 from sklearn.model_selection import train_test_split
 
-from .layout import Competition, write_competition
+from .layout import Competition, practice_config, write_competition
 
 __all__ = ["HoldoutSpec", "HOLDOUTS", "write_holdout"]
 
@@ -40,22 +40,18 @@ class HoldoutSpec:
     rename: dict[str, str] = field(default_factory=dict)
 
 
-SHELTER = {
-    "name": "shelter_animal",
-    "description": "Outcome of an animal leaving the Austin shelter (5 classes).",
-    "data": {"train": "train.csv", "test": "test.csv",
-             "sample_submission": "sample_submission.csv", "id": "ID",
-             "target": "OutcomeType"},
-    "task": "multiclass",
-    "metric": "logloss",
-    "cv": {"scheme": "stratified_kfold", "n_splits": 5, "shuffle": True},
-    "seed": 42,
-    # A twin of competitions/shelter_animal/competition.yaml, kept because this bench's
-    # sample writer, AutoGluon wrapper and grader read submission.target (podium itself no
-    # longer needs it for a one-column-per-class sample; a named class column still works).
-    "submission": {"id": "ID", "target": "Adoption", "kind": "probability"},
-    "tracking": {"experiment": "shelter_animal"},
-}
+# A twin of competitions/shelter_animal/competition.yaml, kept because this bench's sample
+# writer, AutoGluon wrapper and grader read submission.target (podium itself no longer needs
+# it for a one-column-per-class sample; a named class column still works).
+SHELTER = practice_config(
+    "shelter_animal",
+    "Outcome of an animal leaving the Austin shelter (5 classes).",
+    task="multiclass",
+    metric="logloss",
+    id="ID",
+    target="OutcomeType",
+    submission_target="Adoption",
+)
 
 HOLDOUTS = {
     "telecom_churn": HoldoutSpec("telecom_churn", "competitions/telecom_churn/competition.yaml"),

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-__all__ = ["Competition", "write_competition", "load_competition"]
+__all__ = ["Competition", "practice_config", "write_competition", "load_competition"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,35 @@ class Competition:
         train = pd.read_csv(self.data_dir / data.get("train", "train.csv"), nrows=0)
         test = pd.read_csv(self.data_dir / data.get("test", "test.csv"), nrows=0)
         return [c for c in train.columns if c not in test.columns and c != data["target"]]
+
+
+def practice_config(
+    name: str,
+    description: str,
+    *,
+    task: str,
+    metric: str,
+    id: str,
+    target: str,
+    cv: str = "stratified_kfold",
+    submission_target: str | None = None,
+    kind: str = "probability",
+) -> dict[str, Any]:
+    """competition.yaml of a practice competition: train.csv, test.csv and
+    sample_submission.csv; 5 shuffled folds of ``cv``, seed 42; a submission of ``id`` and
+    ``submission_target`` (default: ``target``); an MLflow experiment named ``name``."""
+    return {
+        "name": name,
+        "description": description,
+        "data": {"train": "train.csv", "test": "test.csv",
+                 "sample_submission": "sample_submission.csv", "id": id, "target": target},
+        "task": task,
+        "metric": metric,
+        "cv": {"scheme": cv, "n_splits": 5, "shuffle": True},
+        "seed": 42,
+        "submission": {"id": id, "target": submission_target or target, "kind": kind},
+        "tracking": {"experiment": name},
+    }  # fmt: skip
 
 
 def _paths(root: Path, name: str) -> Competition:

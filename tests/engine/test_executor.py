@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -60,7 +61,8 @@ def test_workers_load_the_data_not_the_frame(make_competition, cluster) -> None:
     chain, model = plan.models["lgb"]
     ex = Executor.from_config(cluster.scheduler_address, None, 1)
 
-    def cv(ref: DataRef):
+    def cv(**where: Any):
+        """The model's CV, in process or (``executor=``, ``data_ref=``) on the workers."""
         return run_cv(
             chain,
             model,
@@ -69,26 +71,14 @@ def test_workers_load_the_data_not_the_frame(make_competition, cluster) -> None:
             folds=plan.folds,
             metric=plan.metric,
             X_test=data.test,
-            executor=ex,
-            data_ref=ref,
+            **where,
         )
 
-    good = cv(DataRef(comp, str(data.data_dir), data.fingerprint))
-    np.testing.assert_array_equal(
-        good.oof,
-        run_cv(
-            chain,
-            model,
-            data.train,
-            plan.y,
-            folds=plan.folds,
-            metric=plan.metric,
-            X_test=data.test,
-        ).oof,
-    )
+    good = cv(executor=ex, data_ref=DataRef(comp, str(data.data_dir), data.fingerprint))
+    np.testing.assert_array_equal(good.oof, cv().oof)
     stale = DataRef(comp, str(data.data_dir), "0" * 16)  # the files changed since
     with pytest.raises(DataError, match="data fingerprint .* not the run's 0000000000000000"):
-        cv(stale)
+        cv(executor=ex, data_ref=stale)
 
 
 def test_dask_without_address_is_one_line(make_competition) -> None:

@@ -67,35 +67,22 @@ def test_fold_predictions_ignore_own_targets(make_competition, pipeline, task) -
     assert not np.array_equal(base.oof[other], changed.oof[other]), "the change had no effect"
 
 
-TE_PIPELINE = {
-    "stages": [{"name": "numeric", "use": "to_numeric"}],
-    "models": {
-        "lgb": {
-            "use": "lightgbm",
-            "params": {"n_estimators": 40, "learning_rate": 0.1, "num_leaves": 7},
-            "stages": [
-                {"name": "te", "use": "target_encoder", "params": {"columns": ["color"]}},
-                {"name": "cats", "use": "categorical", "params": {"encoding": "native"}},
-            ],
-            "early_stopping": {"rounds": 10, "holdout": 0.2},
-        },
-        "linear": {
-            "use": "logistic_regression",
-            "stages": [
-                {"name": "te", "use": "target_encoder", "params": {"columns": ["color"]}},
-                {"name": "impute", "use": "impute"},
-                {"name": "cats", "use": "categorical", "params": {"encoding": "onehot"}},
-            ],
-        },
-    },
+LINEAR_ON_TE = {
+    "use": "logistic_regression",
+    "stages": [
+        {"name": "te", "use": "target_encoder", "params": {"columns": ["color"]}},
+        {"name": "impute", "use": "impute"},
+        {"name": "cats", "use": "categorical", "params": {"encoding": "onehot"}},
+    ],
 }
 
 
-def test_each_repeats_fold_predictions_ignore_own_targets(make_competition) -> None:
+def test_each_repeats_fold_predictions_ignore_own_targets(make_competition, te_pipeline) -> None:
     """Repeated CV: in repeat 1 (repeat 0 is the plain CV above), a fold's OOF predictions
     ignore that fold's targets (cross-fitted stages and early stopping included); the
     averaged OOF does not, as repeat 0's models trained on those rows."""
-    comp = make_competition(n_train=200, n_test=40, pipeline=TE_PIPELINE)
+    te_pipeline["models"]["linear"] = LINEAR_ON_TE
+    comp = make_competition(n_train=200, n_test=40, pipeline=te_pipeline)
     plan = plan_run(comp, root=comp.parent.parent, pipeline="custom", overrides=["cv.repeats=2"])
     base = run_models(plan)
     k, r = 1, 1

@@ -18,21 +18,6 @@ from podium.engine import cross_validate, run_models
 from podium.exceptions import ConfigError
 from podium.runner import plan_run
 
-TE_PIPELINE = {
-    "stages": [{"name": "numeric", "use": "to_numeric"}],
-    "models": {
-        "lgb": {
-            "use": "lightgbm",
-            "params": {"n_estimators": 40, "learning_rate": 0.1, "num_leaves": 7},
-            "stages": [
-                {"name": "te", "use": "target_encoder", "params": {"columns": ["color"]}},
-                {"name": "cats", "use": "categorical", "params": {"encoding": "native"}},
-            ],
-            "early_stopping": {"rounds": 10, "holdout": 0.2},
-        },
-    },
-}
-
 
 def _plan(comp: Path, *overrides: str, pipeline: str = "fast"):
     return plan_run(comp, root=comp.parent.parent, pipeline=pipeline, overrides=list(overrides))
@@ -77,8 +62,10 @@ def test_repeats_below_one_and_cli_exit_2(make_competition, monkeypatch) -> None
     assert "cv.repeats is 2" in result.output
 
 
-def test_repeated_cv_averages_oof_and_reports_std_over_repeats(make_competition) -> None:
-    comp = make_competition(pipeline=TE_PIPELINE)
+def test_repeated_cv_averages_oof_and_reports_std_over_repeats(
+    make_competition, te_pipeline
+) -> None:
+    comp = make_competition(pipeline=te_pipeline)
     plan = _plan(comp, "cv.repeats=3", pipeline="custom")
     seen: list[tuple[int, int]] = []
     res = run_models(plan, on_fold=lambda name, fr, n: seen.append((fr.repeat, fr.fold))).results
@@ -108,8 +95,8 @@ def test_repeats_with_model_seeds(make_competition) -> None:
     assert [f.repeat for f in lgb.folds] == [0] * 4 + [1] * 4
 
 
-def test_cache_keys_hold_the_repeat(make_competition, tmp_path) -> None:
-    comp = make_competition(pipeline=TE_PIPELINE)
+def test_cache_keys_hold_the_repeat(make_competition, te_pipeline, tmp_path) -> None:
+    comp = make_competition(pipeline=te_pipeline)
     plan = _plan(comp, "cv.repeats=2", "cache=on", pipeline="custom")
     first = run_models(plan, cache_dir=tmp_path / "cache").results["lgb"]
     assert [r.cache_hits for r in first.repeats] == [0, 0]  # repeat 1 reuses nothing of 0

@@ -44,17 +44,22 @@ def _pipeline(stage: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _run(make_competition, monkeypatch, stage: dict[str, Any], config=None):
+def _run(make_competition, monkeypatch, stage: dict[str, Any], config=None, command="run"):
+    """``podium COMMAND toy`` on the toy competition with ``stage`` in its pipeline."""
     comp = make_competition(
         config={"pipeline": "custom", "data.drop": [], **(config or {})},
         pipeline=_pipeline(stage),
     )
     monkeypatch.chdir(comp.parent.parent)
-    return comp, runner.invoke(app, ["run", "toy"])
+    return comp, runner.invoke(app, [command, "toy"])
 
 
-def _error_lines(output: str) -> list[str]:
-    return [ln for ln in output.splitlines() if ln.startswith("error:")]
+def _one_error(result) -> str:
+    """The one ``error:`` line of a command that exited 2."""
+    assert result.exit_code == 2, result.output
+    errors = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1, result.output
+    return errors[0]
 
 
 MISSING_COLUMN = [
@@ -69,6 +74,13 @@ MISSING_COLUMN = [
     ("tfidf_svd", {"columns": ["spnt"], "n_components": 2}, "columns", "spnt", "spent"),
     ("ce_encoder", {"encoder": "WOEEncoder", "columns": ["colr"]}, "columns", "colr", "color"),
 ]  # fmt: skip
+MISSING_ARGS = ("use", "params", "param", "column", "closest")
+
+
+def _missing(rows: tuple[int, ...] | None = None) -> list[Any]:
+    """MISSING_COLUMN as pytest params (the rows picked by index; default all), id use-column."""
+    picked = MISSING_COLUMN if rows is None else [MISSING_COLUMN[i] for i in rows]
+    return [pytest.param(*case, id=f"{case[0]}-{case[3]}") for case in picked]
 
 
 def _message(use: str, param: str, column: str, closest: str) -> str:
@@ -78,60 +90,36 @@ def _message(use: str, param: str, column: str, closest: str) -> str:
     )
 
 
-@pytest.mark.parametrize(
-    ("use", "params", "param", "column", "closest"),
-    [MISSING_COLUMN[i] for i in (0, 3, 6)],
-    ids=[f"{MISSING_COLUMN[i][0]}-{MISSING_COLUMN[i][3]}" for i in (0, 3, 6)],
-)
+@pytest.mark.parametrize(MISSING_ARGS, _missing((0, 3, 6)))
 def test_missing_column_one_line_exit_2(
     make_competition, monkeypatch, use, params, param, column, closest
 ) -> None:
     comp, result = _run(make_competition, monkeypatch, {"name": "f", "use": use, "params": params})
-    assert result.exit_code == 2, result.output
-    errors = _error_lines(result.output)
-    assert len(errors) == 1, result.output
-    assert re.search(_message(use, param, column, closest), errors[0]), errors[0]
-    assert "stage 'f': stage" in errors[0], errors[0]  # the pipeline's name for the stage
+    error = _one_error(result)
+    assert re.search(_message(use, param, column, closest), error), error
+    assert "stage 'f': stage" in error, error  # the pipeline's name for the stage
     assert "Traceback" not in result.output
     assert not (comp / "submissions").exists() or not any((comp / "submissions").iterdir())
 
 
-@pytest.mark.parametrize(
-    ("use", "params", "param", "column", "closest"),
-    [MISSING_COLUMN[i] for i in (1, 4, 5)],
-    ids=[f"{MISSING_COLUMN[i][0]}-{MISSING_COLUMN[i][3]}" for i in (1, 4, 5)],
-)
+@pytest.mark.parametrize(MISSING_ARGS, _missing((1, 4, 5)))
 def test_validate_finds_a_missing_column_without_training(
     make_competition, monkeypatch, use, params, param, column, closest
 ) -> None:
     """``podium validate`` fits each chain on a sample, so a stage's bad column is found
     before any run (exit 2, one line naming the pipeline file, the stage and the column)."""
-    comp = make_competition(
-        config={"pipeline": "custom", "data.drop": []},
-        pipeline=_pipeline({"name": "f", "use": use, "params": params}),
-    )
-    monkeypatch.chdir(comp.parent.parent)
-    result = runner.invoke(app, ["validate", "toy"])
-    assert result.exit_code == 2, result.output
-    errors = _error_lines(result.output)
-    assert len(errors) == 1, result.output
-    assert "custom.yaml: stage 'f': " in errors[0], errors[0]
-    assert re.search(_message(use, param, column, closest), errors[0]), errors[0]
-    fixed = make_competition(
-        config={"pipeline": "custom", "data.drop": []},
-        pipeline=_pipeline({"name": "f", "use": "count_encoder", "params": {"columns": None}}),
-    )
-    monkeypatch.chdir(fixed.parent.parent)
-    ok = runner.invoke(app, ["validate", "toy"])
+    stage = {"name": "f", "use": use, "params": params}
+    _, result = _run(make_competition, monkeypatch, stage, command="validate")
+    error = _one_error(result)
+    assert "custom.yaml: stage 'f': " in error, error
+    assert re.search(_message(use, param, column, closest), error), error
+    fixed = {"name": "f", "use": "count_encoder", "params": {"columns": None}}
+    _, ok = _run(make_competition, monkeypatch, fixed, command="validate")
     assert ok.exit_code == 0, ok.output
     assert "stages: 1 chain(s) fit on a sample" in ok.output
 
 
-@pytest.mark.parametrize(
-    ("use", "params", "param", "column", "closest"),
-    MISSING_COLUMN,
-    ids=[f"{c[0]}-{c[3]}" for c in MISSING_COLUMN],
-)
+@pytest.mark.parametrize(MISSING_ARGS, _missing())
 def test_missing_column_every_stage(use, params, param, column, closest) -> None:
     """The same one-line error from every feature stage, at fit and fit_transform."""
     from podium.features import FEATURE_STAGES
@@ -214,12 +202,10 @@ def test_supervised_stage_on_test_rows_one_line_exit_2(
     make_competition, monkeypatch, use, params
 ) -> None:
     _, result = _run(make_competition, monkeypatch, {"name": "sup", "use": use, "params": params})
-    assert result.exit_code == 2, result.output
-    errors = _error_lines(result.output)
-    assert len(errors) == 1, result.output
+    error = _one_error(result)
     assert (
         f"stage '{use}' needs the target, which the test rows do not have: "
-        "fit_on='train+test' is only for unsupervised stages" in errors[0]
+        "fit_on='train+test' is only for unsupervised stages" in error
     )
     assert "Traceback" not in result.output
 

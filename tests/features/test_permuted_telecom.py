@@ -31,12 +31,7 @@ def _data_dir() -> Path | None:
 
 
 DATA = _data_dir()
-CATEGORICAL = [
-    "Sex", "HasPartner", "HasChild", "HasPhoneService", "HasMultiplePhoneNumbers",
-    "HasInternetService", "HasOnlineSecurityService", "HasOnlineBackup",
-    "HasDeviceProtection", "HasTechSupportAccess", "HasOnlineTV", "HasMovieSubscription",
-    "HasContractPhone", "IsBillingPaperless", "PaymentMethod",
-]  # fmt: skip
+CATEGORICAL = {"kind": "categorical"}  # the column profile's: the 15 text columns, in order
 NUMERIC = ["ClientPeriod", "MonthlySpending", "TotalSpent"]
 STAGES = [
     {"name": "numeric", "use": "to_numeric"},

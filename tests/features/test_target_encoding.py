@@ -456,37 +456,37 @@ def test_inner_fold_errors() -> None:
         make_inner_folds(10, n_splits=2, random_state=0, split_context=SplitContext(scheme="time"))
 
 
-def test_inner_folds_that_break_the_outer_scheme_are_refused(monkeypatch) -> None:
+def _ungrouped(self, n_rows, *, n_splits, seed, y):
+    """Inner folds that ignore the groups."""
+    return Folds(np.arange(n_rows) % n_splits, n_splits, "kfold")
+
+
+def _future(self, n_rows, *, n_splits, seed, y):
+    """Inner time folds of which fold 0 also trains on later rows."""
+    fold = np.repeat([-1, 0, 1], [10, 15, 15])
+    mask = np.zeros((n_rows, 2), dtype=bool)
+    mask[:10, 0] = True
+    mask[:10, 1] = mask[25:, 0] = True  # fold 0 also trains on later rows
+    return Folds(fold, 2, "time", mask)
+
+
+@pytest.mark.parametrize(
+    ("inner_folds", "n_splits", "context", "match"),
+    [
+        (_ungrouped, 4, SplitContext(scheme="group_kfold", groups=np.repeat(np.arange(10), 4)),
+         "split group"),
+        (_future, 2, SplitContext(scheme="time", time=np.arange(40)),
+         "inner time fold 0 trains on rows not earlier"),
+    ],  # fmt: skip
+    ids=["split-group", "trains-on-future"],
+)
+def test_inner_folds_that_break_the_outer_scheme_are_refused(
+    monkeypatch, inner_folds, n_splits, context, match
+) -> None:
     """The guards behind make_inner_folds: a split group, a fold trained on its future."""
-    groups = np.repeat(np.arange(10), 4)
-
-    def ungrouped(self, n_rows, *, n_splits, seed, y):
-        return Folds(np.arange(n_rows) % n_splits, n_splits, "kfold")
-
-    monkeypatch.setattr(SplitContext, "inner_folds", ungrouped)
-    with pytest.raises(LeakageError, match="split group"):
-        make_inner_folds(
-            40,
-            n_splits=4,
-            random_state=0,
-            split_context=SplitContext(scheme="group_kfold", groups=groups),
-        )
-
-    def future(self, n_rows, *, n_splits, seed, y):
-        fold = np.repeat([-1, 0, 1], [10, 15, 15])
-        mask = np.zeros((n_rows, 2), dtype=bool)
-        mask[:10, 0] = True
-        mask[:10, 1] = mask[25:, 0] = True  # fold 0 also trains on later rows
-        return Folds(fold, 2, "time", mask)
-
-    monkeypatch.setattr(SplitContext, "inner_folds", future)
-    with pytest.raises(LeakageError, match="inner time fold 0 trains on rows not earlier"):
-        make_inner_folds(
-            40,
-            n_splits=2,
-            random_state=0,
-            split_context=SplitContext(scheme="time", time=np.arange(40)),
-        )
+    monkeypatch.setattr(SplitContext, "inner_folds", inner_folds)
+    with pytest.raises(LeakageError, match=match):
+        make_inner_folds(40, n_splits=n_splits, random_state=0, split_context=context)
 
 
 def test_check_disjoint_refuses_training_on_own_rows() -> None:

@@ -6,7 +6,6 @@ workers, and every broken plug-in is one CLI line naming the file (exit 2).
 
 from __future__ import annotations
 
-import copy
 import re
 import shutil
 import sys
@@ -61,39 +60,36 @@ def register(registry):
     registry.add_stage("product", Product)
 '''
 
-PIPELINE: dict[str, Any] = {
-    "stages": [
-        {"name": "prod", "use": "product", "params": {"name": "x1_times_x2"}},
-        {"name": "numeric", "use": "to_numeric"},
-        {"name": "cats", "use": "categorical", "params": {"encoding": "native"}},
-    ],
-    "models": {
-        "lgb": {
-            "use": "lightgbm",
-            "params": {
-                "n_estimators": 40,
-                "learning_rate": 0.1,
-                "num_leaves": 7,
-                "min_child_samples": 5,
-                "verbosity": -1,
-            },
-        }
-    },
-}
+PROD = {"name": "prod", "use": "product", "params": {"name": "x1_times_x2"}}
 
 
-def _competition(make_competition, source: str = PLUGIN, *, plugins: str | None = "features.py",
-                 pipeline: dict[str, Any] | None = None) -> Path:  # fmt: skip
-    config: dict[str, Any] = {"pipeline": "custom"}
-    if plugins is not None:
-        config["plugins"] = plugins
-    comp = make_competition(config=config, pipeline=pipeline or PIPELINE)
-    (comp / "features.py").write_text(source)
-    return comp
+@pytest.fixture
+def pipeline(fast_pipeline) -> dict[str, Any]:
+    """The plug-in's stage first, then the tests' fast pipeline (40 trees, no early
+    stopping)."""
+    return fast_pipeline(PROD, early_stopping=False, n_estimators=40, verbosity=-1)
 
 
-def test_plugin_stage_is_used_from_pipeline_yaml(make_competition) -> None:
-    comp = _competition(make_competition)
+@pytest.fixture
+def competition(make_competition, pipeline):
+    """``competition(source, *, plugins, pipeline)``: the toy competition with the plug-in
+    file ``features.py`` holding ``source``, named by ``plugins`` in its config (None: not
+    named), and the ``pipeline`` fixture's pipeline (or the one given)."""
+
+    def make(source: str = PLUGIN, *, plugins: str | None = "features.py",
+             pipeline: dict[str, Any] = pipeline) -> Path:  # fmt: skip
+        config: dict[str, Any] = {"pipeline": "custom"}
+        if plugins is not None:
+            config["plugins"] = plugins
+        comp = make_competition(config=config, pipeline=pipeline)
+        (comp / "features.py").write_text(source)
+        return comp
+
+    return make
+
+
+def test_plugin_stage_is_used_from_pipeline_yaml(competition) -> None:
+    comp = competition()
     plan = plan_run("toy", root=comp.parent.parent)
     chain, _ = plan.models["lgb"]
     stage = dict(chain.steps)["prod"]
@@ -103,8 +99,8 @@ def test_plugin_stage_is_used_from_pipeline_yaml(make_competition) -> None:
     assert np.isfinite(result.cv_mean) and result.cv_mean > 0.6
 
 
-def test_origin_names_the_plugin_file(make_competition) -> None:
-    comp = _competition(make_competition)
+def test_origin_names_the_plugin_file(competition) -> None:
+    comp = competition()
     registry = default_registry()
     load_plugins(comp / "features.py", registry)
     assert registry.origin("stage", "product") == str(comp / "features.py")
@@ -113,8 +109,8 @@ def test_origin_names_the_plugin_file(make_competition) -> None:
         registry.origin("stage", "prodct")
 
 
-def test_loading_the_same_file_twice_reuses_the_module(make_competition) -> None:
-    path = _competition(make_competition) / "features.py"
+def test_loading_the_same_file_twice_reuses_the_module(competition) -> None:
+    path = competition() / "features.py"
     first, second = Registry(), Registry()
     assert load_plugins(path, first) is load_plugins(path, second)
     assert first.stage("product") is second.stage("product")
@@ -124,8 +120,8 @@ def test_loading_the_same_file_twice_reuses_the_module(make_competition) -> None
     assert third.stages == ["product2"]
 
 
-def test_plugin_not_loaded_when_config_does_not_name_it(make_competition, monkeypatch) -> None:
-    comp = _competition(make_competition, plugins=None)
+def test_plugin_not_loaded_when_config_does_not_name_it(competition, monkeypatch) -> None:
+    comp = competition(plugins=None)
     (comp / "features.py").write_text(
         PLUGIN + f"\nopen({str(comp / 'imported')!r}, 'w').close()\n"
     )
@@ -137,8 +133,8 @@ def test_plugin_not_loaded_when_config_does_not_name_it(make_competition, monkey
     assert module_name(comp / "features.py") not in sys.modules
 
 
-def test_only_the_competition_naming_it_loads_it(make_competition) -> None:
-    comp = _competition(make_competition)
+def test_only_the_competition_naming_it_loads_it(make_competition, competition) -> None:
+    comp = competition()
     other = make_competition("other")
     (other / "features.py").write_text(PLUGIN)
     root = comp.parent.parent
@@ -149,10 +145,8 @@ def test_only_the_competition_naming_it_loads_it(make_competition) -> None:
     assert "product" not in competition_registry(load_config("other", root=root)).stages
 
 
-def test_parallel_fold_workers_unpickle_plugin_stages(make_competition) -> None:
-    pipe = copy.deepcopy(PIPELINE)
-    pipe["n_workers"] = 2
-    comp = _competition(make_competition, pipeline=pipe)
+def test_parallel_fold_workers_unpickle_plugin_stages(competition, pipeline) -> None:
+    comp = competition(pipeline={**pipeline, "n_workers": 2})
     root = comp.parent.parent
     parallel = run_models(plan_run("toy", root=root)).results["lgb"]
     serial = run_models(plan_run("toy", root=root, overrides=["n_workers=1"])).results["lgb"]
@@ -160,21 +154,20 @@ def test_parallel_fold_workers_unpickle_plugin_stages(make_competition) -> None:
     np.testing.assert_allclose(parallel.oof, serial.oof)
 
 
-def test_plugin_stage_gets_the_data_dir(make_competition) -> None:
-    comp = _competition(make_competition)
+def test_plugin_stage_gets_the_data_dir(competition) -> None:
+    comp = competition()
     plan = plan_run("toy", root=comp.parent.parent)
     from podium.engine.plan import split_context
 
     assert split_context(plan).data_dir == comp / "data"
 
 
-def test_tune_plans_with_the_plugin(make_competition) -> None:
+def test_tune_plans_with_the_plugin(competition, pipeline) -> None:
     from podium.tracking.base import NullTracker
     from podium.tuning import tune
 
-    pipe = copy.deepcopy(PIPELINE)
-    pipe["search_space"] = {"models.lgb.params.num_leaves": {"int": [3, 15]}}
-    comp = _competition(make_competition, pipeline=pipe)
+    space = {"models.lgb.params.num_leaves": {"int": [3, 15]}}
+    comp = competition(pipeline={**pipeline, "search_space": space})
     result = tune("toy", root=comp.parent.parent, n_trials=1, tracker=NullTracker)
     assert result.ran == 1
     assert "prod" in dict(result.setup.plan.models["lgb"][0].steps)
@@ -233,10 +226,10 @@ CASES = [("validate", *b) for b in BROKEN] + [
     ("command", "label", "source", "match"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
 )
 def test_broken_plugin_is_one_line_exit_2(
-    make_competition, monkeypatch, command, label, source, match
+    competition, monkeypatch, command, label, source, match
 ) -> None:
     plugins = "features.txt" if label == "not a python file" else "features.py"
-    comp = _competition(make_competition, source or "", plugins=plugins)
+    comp = competition(source or "", plugins=plugins)
     if source is None:
         (comp / "features.py").unlink()
     monkeypatch.chdir(comp.parent.parent)
@@ -251,12 +244,12 @@ def test_broken_plugin_is_one_line_exit_2(
     assert "Traceback" not in result.output
 
 
-def test_stacking_level2_uses_plugin_stages(make_competition) -> None:
+def test_stacking_level2_uses_plugin_stages(competition, pipeline) -> None:
     """A level-2 stage from the plug-in works in the ensemble step (the plan carries the
     registry that built it), not just in level 1."""
-    lgb = PIPELINE["models"]["lgb"]
-    pipeline = {
-        **PIPELINE,
+    lgb = pipeline["models"]["lgb"]
+    stacked = {
+        **pipeline,
         "models": {"a": lgb, "b": {**lgb, "params": {**lgb["params"], "num_leaves": 3}}},
         "ensemble": {
             "method": "stack",
@@ -270,7 +263,7 @@ def test_stacking_level2_uses_plugin_stages(make_competition) -> None:
             },
         },
     }
-    comp = _competition(make_competition, pipeline=pipeline)
+    comp = competition(pipeline=stacked)
     plan = plan_run("toy", root=comp.parent.parent)
     exp = apply_ensemble(plan, run_models(plan))
     assert exp.chosen == "stack"

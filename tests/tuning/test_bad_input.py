@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -17,97 +18,102 @@ LR = {
     "stages": [{"name": "onehot", "use": "categorical", "params": {"encoding": "onehot"}}],
 }
 
-CASES = [
+SPACE_CASES = [
     (
         "model in the path does not exist",
         {"models.lgbm.params.num_leaves": {"int": [3, 31]}},
-        [],
         r"search_space.models.lgbm.params.num_leaves: the pipeline has no model 'lgbm' - "
         r"did you mean 'lgb'\?",
     ),
     (
         "lightgbm parameter unknown",
         {"models.lgb.params.num_leave": {"int": [3, 31]}},
-        [],
         r"model 'lgb' \(lightgbm\) has no parameter 'num_leave' - did you mean 'num_leaves'\?",
     ),
     (
         "sklearn parameter not in get_params",
         {"models.lr.params.c": {"float": [0.1, 10]}},
-        [],
         r"search_space.models.lr.params.c: model 'lr' \(logistic_regression\) has no "
         r"parameter 'c' - did you mean 'C'\?",
     ),
     (
         "stage does not exist",
         {"stages.cat.params.min_frequency": {"int": [1, 5]}},
-        [],
         r"the pipeline has no shared stage 'cat' - did you mean 'cats'\?",
     ),
     (
         "stage parameter unknown",
         {"stages.cats.params.min_freq": {"int": [1, 5]}},
-        [],
         r"stage 'cats' \(categorical\) has no parameter 'min_freq' - did you mean "
         r"'min_frequency'\?",
     ),
     (
         "not a parameter path",
         {"models.lgb.num_leaves": {"int": [3, 31]}},
-        [],
         r"search_space.models.lgb.num_leaves: not a parameter path; expected",
     ),
     (
         "empty range",
         {"models.lgb.params.learning_rate": {"float": [0.1, 0.1]}},
-        [],
         r"search_space.models.lgb.params.learning_rate: empty range \[0.1, 0.1\]",
     ),
     (
         "inverted range",
         {"models.lgb.params.num_leaves": {"int": [256, 16], "log": True}},
-        [],
         r"search_space.models.lgb.params.num_leaves: inverted range \[256, 16\]",
     ),
+]
+
+OPTION_CASES = [
     (
         "unknown --model",
-        None,
         ["--model", "lgbb"],
         r"--model 'lgbb': pipeline 'custom' has no such model - did you mean 'lgb'\?",
     ),
     (
         "unknown pruner",
-        None,
         ["--pruner", "hyperbnd"],
         r"unknown pruner 'hyperbnd' - did you mean",
     ),
-    ("no trials", None, ["--trials", "0"], r"--trials must be >= 1, got 0"),
+    ("no trials", ["--trials", "0"], r"--trials must be >= 1, got 0"),
     (
         "storage is not a URL",
-        None,
         ["--storage", "optuna.db"],
         r"storage 'optuna.db' is not a database URL",
     ),
 ]
 
 
-@pytest.mark.parametrize(("label", "space", "extra", "message"), CASES, ids=[c[0] for c in CASES])
-def test_bad_tune_input_is_one_line_and_exit_2(
-    project, pipeline_with, monkeypatch, label, space, extra, message
-):
-    pipe = pipeline_with(space, lr=LR) if space is not None else None
-    root = project(pipe)
+def _tune_error(root, monkeypatch, *args: str) -> str:
+    """The one ``error:`` line of ``podium tune toy ARGS`` in ``root`` (exit 2)."""
     monkeypatch.setenv("PODIUM_ROOT", str(root))
-    args = ["tune", "toy", "--trials", "2", *extra]
-    if "--trials" in extra:
-        args = ["tune", "toy", *extra]
-    out = runner.invoke(app, args)
+    out = runner.invoke(app, ["tune", "toy", *args])
     assert out.exit_code == 2, out.output
     line = out.stderr.strip()
     assert "\n" not in line
     assert line.startswith("error:")
-    import re
+    return line
 
+
+@pytest.mark.parametrize(
+    ("label", "space", "message"), SPACE_CASES, ids=[c[0] for c in SPACE_CASES]
+)
+def test_bad_search_space_is_one_line_and_exit_2(
+    project, pipeline_with, monkeypatch, label, space, message
+):
+    root = project(pipeline_with(space, lr=LR))
+    line = _tune_error(root, monkeypatch, "--trials", "2")
+    assert re.search(message, line), line
+    assert not (root / "competitions" / "toy" / "optuna.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("label", "extra", "message"), OPTION_CASES, ids=[c[0] for c in OPTION_CASES]
+)
+def test_bad_tune_option_is_one_line_and_exit_2(project, monkeypatch, label, extra, message):
+    root = project()
+    args = extra if "--trials" in extra else ["--trials", "2", *extra]
+    line = _tune_error(root, monkeypatch, *args)
     assert re.search(message, line), line
     assert not (root / "competitions" / "toy" / "optuna.db").exists() or "storage" in label
 
@@ -145,8 +151,6 @@ def test_a_study_made_for_other_folds_is_refused(project, monkeypatch):
     ],
 )
 def test_bad_run_params_input(project, monkeypatch, args, message):
-    import re
-
     monkeypatch.setenv("PODIUM_ROOT", str(project()))
     out = runner.invoke(app, ["run", "toy", *args])
     assert out.exit_code == 2
