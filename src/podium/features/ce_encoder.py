@@ -26,7 +26,7 @@ from sklearn.base import clone
 from podium.cv import SplitContext
 from podium.exceptions import ConfigError, ParamError, did_you_mean
 from podium.features.crossfit import CrossFit, infer_task, target_codes
-from podium.stages.base import BaseStage, as_frame, check_columns
+from podium.stages.base import BaseStage, as_frame, check_columns, stage_params
 from podium.stages.preprocess import text_columns
 
 __all__ = ["CeEncoder", "encoder_names"]
@@ -64,6 +64,7 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+@stage_params
 class _Fitted(BaseStage):
     """One category_encoders encoder on ``columns`` (one per class of a multiclass
     target): ``ce_<output>`` columns. Internal: :class:`CeEncoder` cross-fits it.
@@ -73,19 +74,11 @@ class _Fitted(BaseStage):
     two classes, of each class for more.
     """
 
-    def __init__(
-        self,
-        encoder: str = "TargetEncoder",
-        columns: list[str] | None = None,
-        encoder_params: dict[str, Any] | None = None,
-        classes: list[Any] | None = None,
-        keep_original: bool = False,
-    ) -> None:
-        self.encoder = encoder
-        self.columns = columns
-        self.encoder_params = encoder_params
-        self.classes = classes
-        self.keep_original = keep_original
+    encoder: str = "TargetEncoder"
+    columns: list[str] | None = None
+    encoder_params: dict[str, Any] | None = None
+    classes: list[Any] | None = None
+    keep_original: bool = False
 
     def _targets(self, y: pd.Series | None) -> list[tuple[str, pd.Series | None]]:
         """(suffix, target) per encoder: the target, or one indicator per class."""
@@ -116,6 +109,7 @@ class _Fitted(BaseStage):
         return pd.concat([kept, *parts], axis=1)
 
 
+@stage_params
 class CeEncoder(BaseStage):
     """A category_encoders encoder (``encoder``, by class name) on ``columns``: ``ce_<col>``
     columns (``ce_<col>_<k>`` for encoders with several outputs per column, or per class
@@ -152,21 +146,12 @@ class CeEncoder(BaseStage):
 
     stage_name = "ce_encoder"
 
-    def __init__(
-        self,
-        encoder: str = "TargetEncoder",
-        columns: list[str] | None = None,
-        encoder_params: dict[str, Any] | None = None,
-        n_splits: int = 5,
-        random_state: int | None = 0,
-        keep_original: bool = False,
-    ) -> None:
-        self.encoder = encoder
-        self.columns = columns
-        self.encoder_params = encoder_params
-        self.n_splits = n_splits
-        self.random_state = random_state
-        self.keep_original = keep_original
+    encoder: str = "TargetEncoder"
+    columns: list[str] | None = None
+    encoder_params: dict[str, Any] | None = None
+    n_splits: int = 5
+    random_state: int | None = 0
+    keep_original: bool = False
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> None:

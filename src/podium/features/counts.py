@@ -20,7 +20,7 @@ from podium.features.keys import (
     key_name,
     parse_keys,
 )
-from podium.stages.base import BaseStage, as_frame, check_columns
+from podium.stages.base import BaseStage, as_frame, check_columns, stage_params
 
 __all__ = [
     "MAX_PAIRS",
@@ -70,6 +70,7 @@ def join_new(X: pd.DataFrame, new: dict[str, np.ndarray], stage: str) -> pd.Data
     return pd.concat([X, pd.DataFrame(new, index=X.index, copy=False)], axis=1)
 
 
+@stage_params
 class CountEncoder(BaseStage):
     """How often each value of a column (or combination) occurs: ``count_<col>``.
 
@@ -102,25 +103,14 @@ class CountEncoder(BaseStage):
 
     stage_name = "count_encoder"
 
-    def __init__(
-        self,
-        columns: list[Any] | None = None,
-        normalize: bool = False,
-        fit_on: str = "train",
-        prefix: str | None = None,
-        pairs: str | None = None,
-        interactions: int | None = None,
-        max_pairs: int = MAX_PAIRS,
-        min_values: int = 0,
-    ) -> None:
-        self.columns = columns
-        self.normalize = normalize
-        self.fit_on = fit_on
-        self.prefix = prefix
-        self.pairs = pairs
-        self.interactions = interactions
-        self.max_pairs = max_pairs
-        self.min_values = min_values
+    columns: list[Any] | None = None
+    normalize: bool = False
+    fit_on: str = "train"
+    prefix: str | None = None
+    pairs: str | None = None
+    interactions: int | None = None
+    max_pairs: int = MAX_PAIRS
+    min_values: int = 0
 
     def fit(self, X: Any, y: Any = None, X_test: Any = None, **fit_params: Any) -> Self:
         return super().fit(X, y, X_test=X_test)

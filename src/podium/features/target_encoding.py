@@ -31,7 +31,7 @@ from podium.features.keys import (
 from podium.features.te_folds import FoldTables, add_noise, masked_oof
 from podium.features.te_smoothing import SmoothingRule
 from podium.features.te_target import EncodedTarget, encoded_target
-from podium.stages.base import check_columns
+from podium.stages.base import check_columns, stage_params
 
 __all__ = ["TargetEncoder"]
 
@@ -42,6 +42,7 @@ _LOGGED: set[str] = set()  # warning lines already logged by this process
 logger = logging.getLogger(__name__)
 
 
+@stage_params
 class TargetEncoder(CrossFitStage):
     """Smoothed mean of the target per category: ``te_<col>`` (``te_<col>_<class>``).
 
@@ -98,37 +99,20 @@ class TargetEncoder(CrossFitStage):
 
     stage_name = "target_encoder"
 
-    def __init__(
-        self,
-        columns: list[Any] | None = None,
-        smoothing: str | float = "auto",
-        min_count: int = 1,
-        noise: float = 0.0,
-        n_splits: int = 5,
-        random_state: int | None = 0,
-        task: str | None = None,
-        keep_original: bool = True,
-        prefix: str = "te_",
-        fit_on: str = "train",
-        pairs: str | None = None,
-        interactions: int | None = None,
-        max_pairs: int = MAX_PAIRS,
-        min_values: int = 0,
-    ) -> None:
-        self.columns = columns
-        self.smoothing = smoothing
-        self.min_count = min_count
-        self.noise = noise
-        self.n_splits = n_splits
-        self.random_state = random_state
-        self.task = task
-        self.keep_original = keep_original
-        self.prefix = prefix
-        self.fit_on = fit_on
-        self.pairs = pairs
-        self.interactions = interactions
-        self.max_pairs = max_pairs
-        self.min_values = min_values
+    columns: list[Any] | None = None
+    smoothing: str | float = "auto"
+    min_count: int = 1
+    noise: float = 0.0
+    n_splits: int = 5
+    random_state: int | None = 0
+    task: str | None = None
+    keep_original: bool = True
+    prefix: str = "te_"
+    fit_on: str = "train"
+    pairs: str | None = None
+    interactions: int | None = None
+    max_pairs: int = MAX_PAIRS
+    min_values: int = 0
 
     # -- fitting ---------------------------------------------------------------------
 

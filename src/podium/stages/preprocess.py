@@ -6,14 +6,14 @@ rows of a fold and only transforms validation and test rows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions
 
 from podium.exceptions import ConfigError
-from podium.stages.base import BaseStage, check_columns
+from podium.stages.base import BaseStage, check_columns, stage_params
 
 __all__ = [
     "NumericCoercer",
@@ -54,6 +54,7 @@ def numeric_columns(X: pd.DataFrame) -> list[str]:
     ]
 
 
+@stage_params
 class NumericCoercer(BaseStage):
     """Parse numbers stored as text; blanks and junk become NaN.
 
@@ -67,9 +68,8 @@ class NumericCoercer(BaseStage):
         min_fraction: share of non-blank values that must parse, for automatic picking.
     """
 
-    def __init__(self, columns: list[str] | None = None, min_fraction: float = 0.95) -> None:
-        self.columns = columns
-        self.min_fraction = min_fraction
+    columns: list[str] | None = None
+    min_fraction: float = 0.95
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         check_columns(X, self.columns, "to_numeric", "columns")
@@ -129,6 +129,7 @@ def _clearly_text(counts: pd.Series, allowed: float, top: int = 8) -> bool:
     return bad > allowed * counts.sum()
 
 
+@stage_params
 class Imputer(BaseStage):
     """Fill missing values: numbers with a training statistic, text with a marker.
 
@@ -140,18 +141,15 @@ class Imputer(BaseStage):
         indicator: add ``<col>__isna`` columns for numeric columns missing in training.
     """
 
-    _parameter_constraints: dict[str, list[Any]] = {  # checked before training
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {  # checked before training
         "strategy": [StrOptions({"median", "mean", "zero"})],
         "fill_text": [str],
         "indicator": ["boolean"],
     }
 
-    def __init__(
-        self, strategy: str = "median", fill_text: str = MISSING, indicator: bool = False
-    ) -> None:
-        self.strategy = strategy
-        self.fill_text = fill_text
-        self.indicator = indicator
+    strategy: str = "median"
+    fill_text: str = MISSING
+    indicator: bool = False
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         if self.strategy not in ("median", "mean", "zero"):
@@ -188,14 +186,14 @@ class Imputer(BaseStage):
         return X
 
 
+@stage_params
 class StandardScaler(BaseStage):
     """Centre and scale numeric columns with training mean and std (for linear and kNN models).
 
     Leakage: none (statistics from the training rows of the fold).
     """
 
-    def __init__(self, columns: list[str] | None = None) -> None:
-        self.columns = columns
+    columns: list[str] | None = None
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         check_columns(X, self.columns, "standard_scaler", "columns")
@@ -212,6 +210,7 @@ class StandardScaler(BaseStage):
         return X
 
 
+@stage_params
 class LogTransform(BaseStage):
     """``log1p`` of skewed non-negative numeric columns (skew chosen on training rows).
 
@@ -222,9 +221,8 @@ class LogTransform(BaseStage):
         skew: skewness threshold for automatic picking.
     """
 
-    def __init__(self, columns: list[str] | None = None, skew: float = 0.75) -> None:
-        self.columns = columns
-        self.skew = skew
+    columns: list[str] | None = None
+    skew: float = 0.75
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         check_columns(X, self.columns, "log_transform", "columns")
@@ -243,11 +241,11 @@ class LogTransform(BaseStage):
         return X
 
 
+@stage_params
 class DropColumns(BaseStage):
     """Drop the named columns (missing names are an error naming the column)."""
 
-    def __init__(self, columns: list[str] | None = None) -> None:
-        self.columns = columns
+    columns: list[str] | None = None
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         check_columns(X, self.columns, "drop", "columns")
