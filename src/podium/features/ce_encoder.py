@@ -25,7 +25,7 @@ from sklearn.base import clone
 
 from podium.cv import SplitContext
 from podium.exceptions import ConfigError, ParamError, did_you_mean
-from podium.features.crossfit import CrossFit, infer_task, target_codes
+from podium.features.crossfit import CrossFit, CrossFitted, infer_task, target_codes
 from podium.stages.base import BaseStage, as_frame, check_columns, stage_params
 from podium.stages.preprocess import text_columns
 
@@ -110,7 +110,7 @@ class _Fitted(BaseStage):
 
 
 @stage_params
-class CeEncoder(BaseStage):
+class CeEncoder(CrossFitted, BaseStage):
     """A category_encoders encoder (``encoder``, by class name) on ``columns``: ``ce_<col>``
     columns (``ce_<col>_<k>`` for encoders with several outputs per column, or per class
     of a multiclass target), which replace the encoded columns unless ``keep_original``.
@@ -231,21 +231,15 @@ class CeEncoder(BaseStage):
         self._record(X)
         return self
 
-    def fit_transform(
-        self,
-        X: Any,
-        y: Any = None,
-        *,
-        split_context: SplitContext | None = None,
-        groups: Any = None,
+    def _fit_transform(
+        self, X: pd.DataFrame, y: Any, split_context: SplitContext | None
     ) -> pd.DataFrame:
         """Out-of-fold encodings of ``X`` for a supervised encoder (see **Leakage**)."""
-        X = as_frame(X)
         base = self._base(X, y, split_context)
         if not self.supervised_:
             return self.fit(X, y).transform(X)
         cross = CrossFit(base, self.n_splits, self.random_state)
-        out = cross.fit_transform(X, y, split_context=split_context, groups=groups)
+        out = cross.fit_transform(X, y, split_context=split_context)
         self.model_ = cross
         self._record(X)
         return out

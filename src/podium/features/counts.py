@@ -15,6 +15,7 @@ from podium.exceptions import ConfigError
 from podium.features.keys import (
     MAX_PAIRS,
     KeyCodes,
+    KeyedStage,
     expand_keys,
     interaction_order,
     key_name,
@@ -71,7 +72,7 @@ def join_new(X: pd.DataFrame, new: dict[str, np.ndarray], stage: str) -> pd.Data
 
 
 @stage_params
-class CountEncoder(BaseStage):
+class CountEncoder(KeyedStage, BaseStage):
     """How often each value of a column (or combination) occurs: ``count_<col>``.
 
     Counts, or frequencies with ``normalize=True``, are learned on the fitting rows;
@@ -122,14 +123,11 @@ class CountEncoder(BaseStage):
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, X_test: Any = None, **_: Any) -> None:
         stage = self.stage_name
         check_fit_on(self.fit_on, X_test, stage)
-        order = interaction_order(self.pairs, self.interactions, self.max_pairs, stage)
-        keys = parse_keys(list(X.columns) if self.columns is None else self.columns, stage)
-        cols = list(dict.fromkeys(c for key in keys for c in key))
-        check_columns(X, cols, stage, "columns")
+        keys, cols = self._parse_keys(X)
         if self.fit_on == "train+test":
             check_columns(as_frame(X_test), cols, stage, "columns (in X_test)")
         rows = fitting_rows(X, X_test, self.fit_on, cols)
-        keys = expand_keys(rows, keys, order, self.max_pairs, self.min_values)
+        keys = self._expand_keys(rows, keys)
         prefix = (
             self.prefix if self.prefix is not None else ("freq_" if self.normalize else "count_")
         )

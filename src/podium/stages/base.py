@@ -22,11 +22,11 @@ from podium.exceptions import ConfigError, did_you_mean
 
 __all__ = ["Stage", "BaseStage", "NamedStage", "as_frame", "check_columns", "stage_params"]
 
-_C = TypeVar("_C", bound=type)
+_T = TypeVar("_T")
 
 
 @dataclass_transform(eq_default=False)
-def stage_params(cls: _C) -> _C:
+def stage_params(cls: type[_T]) -> type[_T]:
     """Class decorator: the ``__init__`` of an estimator from its annotated fields.
 
     Each annotated class attribute (``columns: list[str] | None = None``) becomes a
