@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from podium.stages import BaseStage
-from podium.stages.base import stage_params
+from podium.stages import BaseStage, stage_params
 
 
 @stage_params

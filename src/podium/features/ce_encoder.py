@@ -26,7 +26,7 @@ from sklearn.base import clone
 from podium.cv import SplitContext
 from podium.exceptions import ConfigError, ParamError, did_you_mean
 from podium.features.crossfit import CrossFit, CrossFitted, infer_task, target_codes
-from podium.stages.base import BaseStage, as_frame, check_columns, stage_params
+from podium.stages.base import BaseStage, as_frame, chosen_columns, stage_params
 from podium.stages.preprocess import text_columns
 
 __all__ = ["CeEncoder", "encoder_names"]
@@ -197,8 +197,7 @@ class CeEncoder(CrossFitted, BaseStage):
         self.check_params(self.get_params())
         cls = _encoder_class(self.encoder)
         self.supervised_ = _supervised(cls)
-        columns = text_columns(X) if self.columns is None else list(self.columns)
-        check_columns(X, columns, STAGE, "columns")
+        columns = chosen_columns(X, self.columns, STAGE, text_columns)
         task, classes = None, None
         if self.supervised_:
             if y is None:

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from podium._validate import Integral, Interval, check_param
 from podium.exceptions import ConfigError
-from podium.stages.base import BaseStage, check_columns, stage_params
+from podium.stages.base import BaseStage, chosen_columns, stage_params
 
 if TYPE_CHECKING:
     from sklearn.decomposition import TruncatedSVD
@@ -119,8 +119,7 @@ class TfidfSVD(BaseStage):
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         n = self.n_components
         check_param("n_components", n, Interval(Integral, 1), where=self._where)
-        check_columns(X, self.columns, self.stage_name, "columns")
-        self.columns_ = list(self.columns) if self.columns is not None else free_text_columns(X)
+        self.columns_ = chosen_columns(X, self.columns, self.stage_name, free_text_columns)
         self.vectorizers_: dict[str, list[TfidfVectorizer]] = {}
         self.svds_: dict[str, TruncatedSVD | None] = {}
         for col in self.columns_:

@@ -9,7 +9,7 @@ target cross-fit: their ``fit_transform`` returns out-of-fold values and differs
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, Self, TypeVar, dataclass_transform, runtime_checkable
 
@@ -20,9 +20,18 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from podium.exceptions import ConfigError, did_you_mean
 
-__all__ = ["Stage", "BaseStage", "NamedStage", "as_frame", "check_columns", "stage_params"]
+__all__ = [
+    "Stage",
+    "BaseStage",
+    "NamedStage",
+    "as_frame",
+    "check_columns",
+    "chosen_columns",
+    "stage_params",
+]
 
 _T = TypeVar("_T")
+_H = TypeVar("_H", bound=Hashable)
 
 
 @dataclass_transform(eq_default=False)
@@ -76,6 +85,18 @@ def check_columns(
                 f"stage {stage!r}: {key} names column {col!r}, which the data does not have"
                 f"{did_you_mean(str(col), map(str, X.columns))}"
             )
+
+
+def chosen_columns(
+    X: pd.DataFrame,
+    columns: Sequence[_H] | None,
+    stage: str,
+    pick: Callable[[pd.DataFrame], list[_H]],
+) -> list[_H]:
+    """The columns a stage works on: the configured ``columns`` (ConfigError naming one
+    that ``X`` lacks), or when None those ``pick(X)`` chooses on the training rows."""
+    check_columns(X, columns, stage, "columns")
+    return pick(X) if columns is None else list(columns)
 
 
 def _check_array(X: Any) -> np.ndarray:

@@ -15,7 +15,7 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from podium.exceptions import ConfigError
-from podium.stages.base import BaseStage, check_columns, stage_params
+from podium.stages.base import BaseStage, chosen_columns, stage_params
 from podium.stages.preprocess import MISSING, text_columns
 
 __all__ = ["CategoricalEncoder", "text_codes"]
@@ -58,8 +58,7 @@ class CategoricalEncoder(BaseStage):
                 "stage 'categorical': encoding must be native, ordinal or onehot, "
                 f"got {self.encoding!r}"
             )
-        check_columns(X, self.columns, "categorical", "columns")
-        self.columns_ = list(self.columns) if self.columns is not None else text_columns(X)
+        self.columns_ = chosen_columns(X, self.columns, "categorical", text_columns)
         self.categories_ = {c: _categories(X[c]) for c in self.columns_}
         if self.encoding == "onehot" and self.columns_:
             self.onehot_ = OneHotEncoder(

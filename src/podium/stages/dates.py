@@ -16,7 +16,7 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from podium.exceptions import ConfigError, did_you_mean
-from podium.stages.base import BaseStage, check_columns, stage_params
+from podium.stages.base import BaseStage, chosen_columns, stage_params
 
 __all__ = ["PARTS", "DatetimeFeatures", "datetime_columns"]
 
@@ -82,7 +82,7 @@ class DatetimeFeatures(BaseStage):
     keep_original: bool = False
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
-        check_columns(X, self.columns, "datetime", "columns")
+        self.columns_ = chosen_columns(X, self.columns, "datetime", datetime_columns)
         parts = list(PARTS if self.parts is None else self.parts)
         for part in parts:
             if part not in PARTS:
@@ -90,7 +90,6 @@ class DatetimeFeatures(BaseStage):
                     f"stage 'datetime': parts names {part!r}, which is not a datetime part"
                     f"{did_you_mean(str(part), PARTS)}"
                 )
-        self.columns_ = datetime_columns(X) if self.columns is None else list(self.columns)
         self.formats_: dict[str, str | None] = {}
         self.origins_: dict[str, pd.Timestamp] = {}
         self.parts_: dict[str, list[str]] = {}

@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.utils._param_validation import StrOptions
 
 from podium.exceptions import ConfigError
-from podium.stages.base import BaseStage, check_columns, stage_params
+from podium.stages.base import BaseStage, check_columns, chosen_columns, stage_params
 
 __all__ = [
     "NumericCoercer",
@@ -72,17 +72,16 @@ class NumericCoercer(BaseStage):
     min_fraction: float = 0.95
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
-        check_columns(X, self.columns, "to_numeric", "columns")
-        if self.columns is not None:
-            self.columns_ = list(self.columns)
-            return
-        chosen = []
-        for col in text_columns(X):
-            if isinstance(X[col].dtype, pd.CategoricalDtype):
-                continue
-            if _numeric_share(X[col], self.min_fraction) >= self.min_fraction:
-                chosen.append(col)
-        self.columns_ = chosen
+        self.columns_ = chosen_columns(X, self.columns, "to_numeric", self._numbers_as_text)
+
+    def _numbers_as_text(self, X: pd.DataFrame) -> list[str]:
+        """Text columns (not categories) of which ``min_fraction`` of values parse."""
+        return [
+            col
+            for col in text_columns(X)
+            if not isinstance(X[col].dtype, pd.CategoricalDtype)
+            and _numeric_share(X[col], self.min_fraction) >= self.min_fraction
+        ]
 
     def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
         if not self.columns_:
@@ -196,8 +195,7 @@ class StandardScaler(BaseStage):
     columns: list[str] | None = None
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
-        check_columns(X, self.columns, "standard_scaler", "columns")
-        cols = list(self.columns) if self.columns is not None else numeric_columns(X)
+        cols = chosen_columns(X, self.columns, "standard_scaler", numeric_columns)
         self.mean_ = X[cols].mean().fillna(0.0)
         std = X[cols].std(ddof=0).fillna(0.0)
         self.scale_ = std.where(std > 0, 1.0)
@@ -225,14 +223,13 @@ class LogTransform(BaseStage):
     skew: float = 0.75
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
-        check_columns(X, self.columns, "log_transform", "columns")
-        if self.columns is not None:
-            self.columns_ = list(self.columns)
-            return
-        num = numeric_columns(X)
-        nonneg = [c for c in num if X[c].min() >= 0]
+        self.columns_ = chosen_columns(X, self.columns, "log_transform", self._skewed)
+
+    def _skewed(self, X: pd.DataFrame) -> list[str]:
+        """Non-negative numeric columns with a skew above ``skew``."""
+        nonneg = [c for c in numeric_columns(X) if X[c].min() >= 0]
         skews = X[nonneg].skew() if nonneg else pd.Series(dtype=float)
-        self.columns_ = [c for c in nonneg if skews.get(c, 0.0) > self.skew]
+        return [c for c in nonneg if skews.get(c, 0.0) > self.skew]
 
     def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
         X = X.copy()
