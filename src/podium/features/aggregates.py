@@ -17,7 +17,7 @@ from podium.features.counts import (
     key_name,
     parse_keys,
 )
-from podium.stages.base import BaseStage, as_frame, check_columns
+from podium.stages.base import BaseStage, as_frame, check_columns, stage_params
 from podium.stages.preprocess import numeric_columns, text_columns
 
 __all__ = ["GroupAggregates", "AGGS"]
@@ -26,6 +26,7 @@ _GROUPBY_AGGS = ("mean", "std", "min", "max", "median", "count", "nunique")
 AGGS = (*_GROUPBY_AGGS, "diff", "ratio")
 
 
+@stage_params
 class GroupAggregates(BaseStage):
     """Per-group statistics of numeric columns: ``<col>_<agg>_by_<key>``.
 
@@ -51,17 +52,10 @@ class GroupAggregates(BaseStage):
 
     stage_name = "group_aggregates"
 
-    def __init__(
-        self,
-        by: list[Any] | None = None,
-        columns: list[Hashable] | None = None,
-        aggs: tuple[str, ...] | list[str] = ("mean", "std"),
-        fit_on: str = "train",
-    ) -> None:
-        self.by = by
-        self.columns = columns
-        self.aggs = aggs
-        self.fit_on = fit_on
+    by: list[Any] | None = None
+    columns: list[Hashable] | None = None
+    aggs: tuple[str, ...] | list[str] = ("mean", "std")
+    fit_on: str = "train"
 
     def fit(self, X: Any, y: Any = None, X_test: Any = None, **fit_params: Any) -> Self:
         return super().fit(X, y, X_test=X_test)

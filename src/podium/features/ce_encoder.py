@@ -25,8 +25,8 @@ from sklearn.base import clone
 
 from podium.cv import SplitContext
 from podium.exceptions import ConfigError, ParamError, did_you_mean
-from podium.features.crossfit import CrossFit, infer_task, target_codes
-from podium.stages.base import BaseStage, as_frame, check_columns
+from podium.features.crossfit import CrossFit, CrossFitted, infer_task, target_codes
+from podium.stages.base import BaseStage, as_frame, chosen_columns, stage_params
 from podium.stages.preprocess import text_columns
 
 __all__ = ["CeEncoder", "encoder_names"]
@@ -64,6 +64,7 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+@stage_params
 class _Fitted(BaseStage):
     """One category_encoders encoder on ``columns`` (one per class of a multiclass
     target): ``ce_<output>`` columns. Internal: :class:`CeEncoder` cross-fits it.
@@ -73,19 +74,11 @@ class _Fitted(BaseStage):
     two classes, of each class for more.
     """
 
-    def __init__(
-        self,
-        encoder: str = "TargetEncoder",
-        columns: list[str] | None = None,
-        encoder_params: dict[str, Any] | None = None,
-        classes: list[Any] | None = None,
-        keep_original: bool = False,
-    ) -> None:
-        self.encoder = encoder
-        self.columns = columns
-        self.encoder_params = encoder_params
-        self.classes = classes
-        self.keep_original = keep_original
+    encoder: str = "TargetEncoder"
+    columns: list[str] | None = None
+    encoder_params: dict[str, Any] | None = None
+    classes: list[Any] | None = None
+    keep_original: bool = False
 
     def _targets(self, y: pd.Series | None) -> list[tuple[str, pd.Series | None]]:
         """(suffix, target) per encoder: the target, or one indicator per class."""
@@ -116,7 +109,8 @@ class _Fitted(BaseStage):
         return pd.concat([kept, *parts], axis=1)
 
 
-class CeEncoder(BaseStage):
+@stage_params
+class CeEncoder(CrossFitted, BaseStage):
     """A category_encoders encoder (``encoder``, by class name) on ``columns``: ``ce_<col>``
     columns (``ce_<col>_<k>`` for encoders with several outputs per column, or per class
     of a multiclass target), which replace the encoded columns unless ``keep_original``.
@@ -152,21 +146,12 @@ class CeEncoder(BaseStage):
 
     stage_name = "ce_encoder"
 
-    def __init__(
-        self,
-        encoder: str = "TargetEncoder",
-        columns: list[str] | None = None,
-        encoder_params: dict[str, Any] | None = None,
-        n_splits: int = 5,
-        random_state: int | None = 0,
-        keep_original: bool = False,
-    ) -> None:
-        self.encoder = encoder
-        self.columns = columns
-        self.encoder_params = encoder_params
-        self.n_splits = n_splits
-        self.random_state = random_state
-        self.keep_original = keep_original
+    encoder: str = "TargetEncoder"
+    columns: list[str] | None = None
+    encoder_params: dict[str, Any] | None = None
+    n_splits: int = 5
+    random_state: int | None = 0
+    keep_original: bool = False
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> None:
@@ -212,8 +197,7 @@ class CeEncoder(BaseStage):
         self.check_params(self.get_params())
         cls = _encoder_class(self.encoder)
         self.supervised_ = _supervised(cls)
-        columns = text_columns(X) if self.columns is None else list(self.columns)
-        check_columns(X, columns, STAGE, "columns")
+        columns = chosen_columns(X, self.columns, STAGE, text_columns)
         task, classes = None, None
         if self.supervised_:
             if y is None:
@@ -246,21 +230,15 @@ class CeEncoder(BaseStage):
         self._record(X)
         return self
 
-    def fit_transform(
-        self,
-        X: Any,
-        y: Any = None,
-        *,
-        split_context: SplitContext | None = None,
-        groups: Any = None,
+    def _fit_transform(
+        self, X: pd.DataFrame, y: Any, split_context: SplitContext | None
     ) -> pd.DataFrame:
         """Out-of-fold encodings of ``X`` for a supervised encoder (see **Leakage**)."""
-        X = as_frame(X)
         base = self._base(X, y, split_context)
         if not self.supervised_:
             return self.fit(X, y).transform(X)
         cross = CrossFit(base, self.n_splits, self.random_state)
-        out = cross.fit_transform(X, y, split_context=split_context, groups=groups)
+        out = cross.fit_transform(X, y, split_context=split_context)
         self.model_ = cross
         self._record(X)
         return out

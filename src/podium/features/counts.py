@@ -15,12 +15,13 @@ from podium.exceptions import ConfigError
 from podium.features.keys import (
     MAX_PAIRS,
     KeyCodes,
+    KeyedStage,
     expand_keys,
     interaction_order,
     key_name,
     parse_keys,
 )
-from podium.stages.base import BaseStage, as_frame, check_columns
+from podium.stages.base import BaseStage, as_frame, check_columns, stage_params
 
 __all__ = [
     "MAX_PAIRS",
@@ -70,7 +71,8 @@ def join_new(X: pd.DataFrame, new: dict[str, np.ndarray], stage: str) -> pd.Data
     return pd.concat([X, pd.DataFrame(new, index=X.index, copy=False)], axis=1)
 
 
-class CountEncoder(BaseStage):
+@stage_params
+class CountEncoder(KeyedStage, BaseStage):
     """How often each value of a column (or combination) occurs: ``count_<col>``.
 
     Counts, or frequencies with ``normalize=True``, are learned on the fitting rows;
@@ -102,25 +104,14 @@ class CountEncoder(BaseStage):
 
     stage_name = "count_encoder"
 
-    def __init__(
-        self,
-        columns: list[Any] | None = None,
-        normalize: bool = False,
-        fit_on: str = "train",
-        prefix: str | None = None,
-        pairs: str | None = None,
-        interactions: int | None = None,
-        max_pairs: int = MAX_PAIRS,
-        min_values: int = 0,
-    ) -> None:
-        self.columns = columns
-        self.normalize = normalize
-        self.fit_on = fit_on
-        self.prefix = prefix
-        self.pairs = pairs
-        self.interactions = interactions
-        self.max_pairs = max_pairs
-        self.min_values = min_values
+    columns: list[Any] | None = None
+    normalize: bool = False
+    fit_on: str = "train"
+    prefix: str | None = None
+    pairs: str | None = None
+    interactions: int | None = None
+    max_pairs: int = MAX_PAIRS
+    min_values: int = 0
 
     def fit(self, X: Any, y: Any = None, X_test: Any = None, **fit_params: Any) -> Self:
         return super().fit(X, y, X_test=X_test)
@@ -132,14 +123,11 @@ class CountEncoder(BaseStage):
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, X_test: Any = None, **_: Any) -> None:
         stage = self.stage_name
         check_fit_on(self.fit_on, X_test, stage)
-        order = interaction_order(self.pairs, self.interactions, self.max_pairs, stage)
-        keys = parse_keys(list(X.columns) if self.columns is None else self.columns, stage)
-        cols = list(dict.fromkeys(c for key in keys for c in key))
-        check_columns(X, cols, stage, "columns")
+        keys, cols = self._parse_keys(X)
         if self.fit_on == "train+test":
             check_columns(as_frame(X_test), cols, stage, "columns (in X_test)")
         rows = fitting_rows(X, X_test, self.fit_on, cols)
-        keys = expand_keys(rows, keys, order, self.max_pairs, self.min_values)
+        keys = self._expand_keys(rows, keys)
         prefix = (
             self.prefix if self.prefix is not None else ("freq_" if self.normalize else "count_")
         )

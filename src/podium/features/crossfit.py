@@ -25,7 +25,7 @@ from podium.cv import Folds, SplitContext
 from podium.exceptions import ConfigError, LeakageError
 from podium.features.inner_folds import check_disjoint, context_for, make_inner_folds
 from podium.features.target_codes import MAX_CLASSES, infer_task, target_codes
-from podium.stages.base import BaseStage, NamedStage, as_frame
+from podium.stages.base import BaseStage, NamedStage, as_frame, stage_params
 
 __all__ = [
     "MAX_CLASSES",
@@ -150,6 +150,7 @@ class CrossFitStage(CrossFitted, BaseStage):
         """The stage's own parameter checks (override)."""
 
 
+@stage_params
 class CrossFit(CrossFitted, TransformerMixin, BaseEstimator):
     """Out-of-fold outputs of any stage: one clone of ``base`` per inner fold.
 
@@ -173,10 +174,9 @@ class CrossFit(CrossFitted, TransformerMixin, BaseEstimator):
         >>> X_va_out = cf.transform(X_va)             # from the all-rows clone
     """
 
-    def __init__(self, base: Any = None, n_splits: int = 5, random_state: int | None = 0) -> None:
-        self.base = base
-        self.n_splits = n_splits
-        self.random_state = random_state
+    base: Any = None
+    n_splits: int = 5
+    random_state: int | None = 0
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

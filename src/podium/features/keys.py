@@ -22,18 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from itertools import combinations
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from podium._validate import Integral, Interval
 from podium.exceptions import ConfigError
+from podium.stages.base import check_columns
 
 __all__ = [
     "MAX_PAIRS",
     "NEAR_UNIQUE",
     "KeyCodes",
+    "KeyedStage",
     "expand_keys",
     "interaction_order",
     "key_name",
@@ -232,3 +234,32 @@ def _n_distinct(codes: np.ndarray) -> int:
     """Distinct values present among codes ``1..K`` (0 = missing; unused categories of a
     category dtype have codes too, so ``K`` alone can overcount)."""
     return int(np.count_nonzero(np.bincount(codes)[1:]))
+
+
+class KeyedStage:
+    """What the encoders of keys (``count_encoder``, ``target_encoder``) share: their
+    parameters ``columns``, ``pairs``, ``interactions``, ``max_pairs`` and ``min_values``
+    (declared by each stage, with its docs) and how they become the keys to encode."""
+
+    stage_name: ClassVar[str]
+    columns: list[Any] | None
+    pairs: str | None
+    interactions: int | None
+    max_pairs: int
+    min_values: int
+
+    def _parse_keys(self, X: pd.DataFrame) -> tuple[list[tuple[Hashable, ...]], list[Hashable]]:
+        """The keys ``columns`` names (every column when None) and their columns, each
+        checked to be in ``X``."""
+        keys = parse_keys(list(X.columns) if self.columns is None else self.columns,
+                          self.stage_name)  # fmt: skip
+        cols = list(dict.fromkeys(c for key in keys for c in key))
+        check_columns(X, cols, self.stage_name, "columns")
+        return keys, cols
+
+    def _expand_keys(
+        self, rows: pd.DataFrame, keys: list[tuple[Hashable, ...]]
+    ) -> list[tuple[Hashable, ...]]:
+        """``keys`` and the combinations ``pairs``/``interactions`` add, judged on ``rows``."""
+        order = interaction_order(self.pairs, self.interactions, self.max_pairs, self.stage_name)
+        return expand_keys(rows, keys, order, self.max_pairs, self.min_values)

@@ -18,7 +18,7 @@ from podium._validate import Integral, Interval, check_param
 from podium.cv import SplitContext
 from podium.exceptions import ConfigError, DataError
 from podium.features.crossfit import CrossFitStage, infer_task
-from podium.stages.base import check_columns
+from podium.stages.base import check_columns, stage_params
 
 __all__ = ["KNNFeatures", "choose_algorithm", "TREE_MAX_FEATURES"]
 
@@ -99,6 +99,7 @@ def _label(value: Any) -> str:
     return str(value)
 
 
+@stage_params
 class KNNFeatures(CrossFitStage):
     """Distances to the nearest neighbours of each class (or their mean target) as features.
 
@@ -153,33 +154,18 @@ class KNNFeatures(CrossFitStage):
     stage_name = "knn_features"
     target_hint = "KNN features are distances to each class (or the mean target) of the neighbours"
 
-    def __init__(
-        self,
-        columns: list[str] | None = None,
-        ks: tuple[int, ...] | list[int] = (1, 2, 4),
-        metric: str = "euclidean",
-        n_splits: int = 5,
-        random_state: int = 0,
-        scale: bool = True,
-        algorithm: str = "auto",
-        task: str = "auto",
-        distances: bool = False,
-        prefix: str = "knn",
-        n_jobs: int | None = None,
-        fit_on: str = "train",
-    ) -> None:
-        self.columns = columns
-        self.ks = ks
-        self.metric = metric
-        self.n_splits = n_splits
-        self.random_state = random_state
-        self.scale = scale
-        self.algorithm = algorithm
-        self.task = task
-        self.distances = distances
-        self.prefix = prefix
-        self.n_jobs = n_jobs
-        self.fit_on = fit_on
+    columns: list[str] | None = None
+    ks: tuple[int, ...] | list[int] = (1, 2, 4)
+    metric: str = "euclidean"
+    n_splits: int = 5
+    random_state: int = 0
+    scale: bool = True
+    algorithm: str = "auto"
+    task: str = "auto"
+    distances: bool = False
+    prefix: str = "knn"
+    n_jobs: int | None = None
+    fit_on: str = "train"
 
     # ---- fitting -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import pandas as pd
 from podium._validate import Integral, Interval
 from podium.cv import SplitContext
 from podium.exceptions import ConfigError, DataError, LeakageError
-from podium.stages.base import BaseStage, as_frame, check_columns
+from podium.stages.base import BaseStage, as_frame, check_columns, stage_params
 
 __all__ = ["LagFeatures", "AGGREGATES"]
 
@@ -42,6 +42,7 @@ def _positive_ints(value: Any, name: str, where: str) -> list[int]:
     return sorted({int(v) for v in value})
 
 
+@stage_params
 class LagFeatures(BaseStage):
     """Past targets and past feature values of the same entity, by period.
 
@@ -81,25 +82,14 @@ class LagFeatures(BaseStage):
 
     stage_name = "lag_features"
 
-    def __init__(
-        self,
-        entity: str | list[str] | None = None,
-        period: str | None = None,
-        target_lags: list[int] | tuple[int, ...] = (),
-        columns: list[str] | None = None,
-        lags: list[int] | tuple[int, ...] = (1,),
-        rolling: list[int] | tuple[int, ...] = (),
-        aggregates: list[str] | tuple[str, ...] = (),
-        freq: str | None = None,
-    ) -> None:
-        self.entity = entity
-        self.period = period
-        self.target_lags = target_lags
-        self.columns = columns
-        self.lags = lags
-        self.rolling = rolling
-        self.aggregates = aggregates
-        self.freq = freq
+    entity: str | list[str] | None = None
+    period: str | None = None
+    target_lags: list[int] | tuple[int, ...] = ()
+    columns: list[str] | None = None
+    lags: list[int] | tuple[int, ...] = (1,)
+    rolling: list[int] | tuple[int, ...] = ()
+    aggregates: list[str] | tuple[str, ...] = ()
+    freq: str | None = None
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

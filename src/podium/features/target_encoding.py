@@ -20,18 +20,11 @@ from podium._validate import Interval, Real, check_param
 from podium.cv import Folds, SplitContext
 from podium.exceptions import ConfigError
 from podium.features.crossfit import CrossFitStage
-from podium.features.keys import (
-    MAX_PAIRS,
-    KeyCodes,
-    expand_keys,
-    interaction_order,
-    key_name,
-    parse_keys,
-)
+from podium.features.keys import MAX_PAIRS, KeyCodes, KeyedStage, key_name
 from podium.features.te_folds import FoldTables, add_noise, masked_oof
 from podium.features.te_smoothing import SmoothingRule
 from podium.features.te_target import EncodedTarget, encoded_target
-from podium.stages.base import check_columns
+from podium.stages.base import stage_params
 
 __all__ = ["TargetEncoder"]
 
@@ -42,7 +35,8 @@ _LOGGED: set[str] = set()  # warning lines already logged by this process
 logger = logging.getLogger(__name__)
 
 
-class TargetEncoder(CrossFitStage):
+@stage_params
+class TargetEncoder(KeyedStage, CrossFitStage):
     """Smoothed mean of the target per category: ``te_<col>`` (``te_<col>_<class>``).
 
     Binary targets give P(positive class) (the larger label; 1 for 0/1 targets),
@@ -98,37 +92,20 @@ class TargetEncoder(CrossFitStage):
 
     stage_name = "target_encoder"
 
-    def __init__(
-        self,
-        columns: list[Any] | None = None,
-        smoothing: str | float = "auto",
-        min_count: int = 1,
-        noise: float = 0.0,
-        n_splits: int = 5,
-        random_state: int | None = 0,
-        task: str | None = None,
-        keep_original: bool = True,
-        prefix: str = "te_",
-        fit_on: str = "train",
-        pairs: str | None = None,
-        interactions: int | None = None,
-        max_pairs: int = MAX_PAIRS,
-        min_values: int = 0,
-    ) -> None:
-        self.columns = columns
-        self.smoothing = smoothing
-        self.min_count = min_count
-        self.noise = noise
-        self.n_splits = n_splits
-        self.random_state = random_state
-        self.task = task
-        self.keep_original = keep_original
-        self.prefix = prefix
-        self.fit_on = fit_on
-        self.pairs = pairs
-        self.interactions = interactions
-        self.max_pairs = max_pairs
-        self.min_values = min_values
+    columns: list[Any] | None = None
+    smoothing: str | float = "auto"
+    min_count: int = 1
+    noise: float = 0.0
+    n_splits: int = 5
+    random_state: int | None = 0
+    task: str | None = None
+    keep_original: bool = True
+    prefix: str = "te_"
+    fit_on: str = "train"
+    pairs: str | None = None
+    interactions: int | None = None
+    max_pairs: int = MAX_PAIRS
+    min_values: int = 0
 
     # -- fitting ---------------------------------------------------------------------
 
@@ -151,14 +128,7 @@ class TargetEncoder(CrossFitStage):
     def _prepare(
         self, X: pd.DataFrame, y: Any, ctx: SplitContext | None
     ) -> tuple[list[tuple[Hashable, ...]], EncodedTarget]:
-        keys = parse_keys(
-            list(X.columns) if self.columns is None else self.columns, self.stage_name
-        )
-        check_columns(
-            X, list(dict.fromkeys(c for k in keys for c in k)), self.stage_name, "columns"
-        )
-        order = interaction_order(self.pairs, self.interactions, self.max_pairs, self.stage_name)
-        keys = expand_keys(X, keys, order, self.max_pairs, self.min_values)
+        keys = self._expand_keys(X, self._parse_keys(X)[0])
         task = self.task or (ctx.task if ctx is not None else None)
         return keys, encoded_target(np.asarray(y), len(X), task, self.stage_name)
 

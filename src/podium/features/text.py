@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from podium._validate import Integral, Interval, check_param
 from podium.exceptions import ConfigError
-from podium.stages.base import BaseStage, check_columns
+from podium.stages.base import BaseStage, chosen_columns, stage_params
 
 if TYPE_CHECKING:
     from sklearn.decomposition import TruncatedSVD
@@ -49,6 +49,7 @@ def _ngrams(value: Any, name: str, where: str) -> tuple[int, int] | None:
     return int(value[0]), int(value[1])
 
 
+@stage_params
 class TfidfSVD(BaseStage):
     """TF-IDF of each text column reduced to ``n_components`` dense SVD features.
 
@@ -83,29 +84,16 @@ class TfidfSVD(BaseStage):
 
     stage_name = "tfidf_svd"
 
-    def __init__(
-        self,
-        columns: list[str] | None = None,
-        n_components: int = 16,
-        word_ngrams: tuple[int, int] | list[int] | None = (1, 2),
-        char_ngrams: tuple[int, int] | list[int] | None = None,
-        max_features: int | None = 50_000,
-        min_df: int | float = 1,
-        sublinear_tf: bool = True,
-        lowercase: bool = True,
-        random_state: int = 0,
-        keep_original: bool = False,
-    ) -> None:
-        self.columns = columns
-        self.n_components = n_components
-        self.word_ngrams = word_ngrams
-        self.char_ngrams = char_ngrams
-        self.max_features = max_features
-        self.min_df = min_df
-        self.sublinear_tf = sublinear_tf
-        self.lowercase = lowercase
-        self.random_state = random_state
-        self.keep_original = keep_original
+    columns: list[str] | None = None
+    n_components: int = 16
+    word_ngrams: tuple[int, int] | list[int] | None = (1, 2)
+    char_ngrams: tuple[int, int] | list[int] | None = None
+    max_features: int | None = 50_000
+    min_df: int | float = 1
+    sublinear_tf: bool = True
+    lowercase: bool = True
+    random_state: int = 0
+    keep_original: bool = False
 
     def _vectorizers(self) -> list[TfidfVectorizer]:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -131,8 +119,7 @@ class TfidfSVD(BaseStage):
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         n = self.n_components
         check_param("n_components", n, Interval(Integral, 1), where=self._where)
-        check_columns(X, self.columns, self.stage_name, "columns")
-        self.columns_ = list(self.columns) if self.columns is not None else free_text_columns(X)
+        self.columns_ = chosen_columns(X, self.columns, self.stage_name, free_text_columns)
         self.vectorizers_: dict[str, list[TfidfVectorizer]] = {}
         self.svds_: dict[str, TruncatedSVD | None] = {}
         for col in self.columns_:

@@ -1,6 +1,13 @@
 """Stages: scikit-learn compatible transformers on DataFrames, and their chain."""
 
-from podium.stages.base import BaseStage, Stage, as_frame, check_columns
+from podium.stages.base import (
+    BaseStage,
+    Stage,
+    as_frame,
+    check_columns,
+    chosen_columns,
+    stage_params,
+)
 from podium.stages.categorical import CategoricalEncoder
 from podium.stages.chain import StageChain
 from podium.stages.dates import DatetimeFeatures, datetime_columns
@@ -41,7 +48,9 @@ __all__ = [
     "StandardScaler",
     "as_frame",
     "check_columns",
+    "chosen_columns",
     "datetime_columns",
     "numeric_columns",
+    "stage_params",
     "text_columns",
 ]

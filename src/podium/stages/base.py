@@ -1,14 +1,17 @@
 """The stage contract: scikit-learn transformers that take and return DataFrames.
 
-A stage's ``__init__`` only stores its arguments; ``fit`` learns from training rows and
-returns ``self``; fitted state ends in ``_``. Stages that need the target cross-fit:
-their ``fit_transform`` returns out-of-fold values and differs from ``fit().transform()``.
+A stage's ``__init__`` only stores its arguments (podium's stages declare them once, as
+annotated fields of a class decorated with :func:`stage_params`); ``fit`` learns from
+training rows and returns ``self``; fitted state ends in ``_``. Stages that need the
+target cross-fit: their ``fit_transform`` returns out-of-fold values and differs from
+``fit().transform()``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from typing import Any, ClassVar, Protocol, Self, runtime_checkable
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, Self, TypeVar, dataclass_transform, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -17,7 +20,33 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from podium.exceptions import ConfigError, did_you_mean
 
-__all__ = ["Stage", "BaseStage", "NamedStage", "as_frame", "check_columns"]
+__all__ = [
+    "Stage",
+    "BaseStage",
+    "NamedStage",
+    "as_frame",
+    "check_columns",
+    "chosen_columns",
+    "stage_params",
+]
+
+_T = TypeVar("_T")
+_H = TypeVar("_H", bound=Hashable)
+
+
+@dataclass_transform(eq_default=False)
+def stage_params(cls: type[_T]) -> type[_T]:
+    """Class decorator: the ``__init__`` of an estimator from its annotated fields.
+
+    Each annotated class attribute (``columns: list[str] | None = None``) becomes a
+    parameter, in the order written, that the generated ``__init__`` stores and nothing
+    else: the signature scikit-learn's ``get_params``/``set_params``/``clone`` read.
+    Fields of decorated base classes come first. Class constants are ``ClassVar``; a
+    mutable default is an error (use None). Equality and ``repr`` stay scikit-learn's.
+    A class that writes its own ``__init__`` keeps it, so plug-in stages written the
+    plain scikit-learn way need no decorator.
+    """
+    return dataclass(eq=False, repr=False, match_args=False)(cls)
 
 
 @runtime_checkable
@@ -56,6 +85,18 @@ def check_columns(
                 f"stage {stage!r}: {key} names column {col!r}, which the data does not have"
                 f"{did_you_mean(str(col), map(str, X.columns))}"
             )
+
+
+def chosen_columns(
+    X: pd.DataFrame,
+    columns: Sequence[_H] | None,
+    stage: str,
+    pick: Callable[[pd.DataFrame], list[_H]],
+) -> list[_H]:
+    """The columns a stage works on: the configured ``columns`` (ConfigError naming one
+    that ``X`` lacks), or when None those ``pick(X)`` chooses on the training rows."""
+    check_columns(X, columns, stage, "columns")
+    return pick(X) if columns is None else list(columns)
 
 
 def _check_array(X: Any) -> np.ndarray:

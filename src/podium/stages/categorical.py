@@ -7,7 +7,7 @@ ones with ``min_frequency``, become one "other" level) and never uses the target
 from __future__ import annotations
 
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -15,12 +15,13 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from podium.exceptions import ConfigError
-from podium.stages.base import BaseStage, check_columns
+from podium.stages.base import BaseStage, chosen_columns, stage_params
 from podium.stages.preprocess import MISSING, text_columns
 
 __all__ = ["CategoricalEncoder", "text_codes"]
 
 
+@stage_params
 class CategoricalEncoder(BaseStage):
     """Encode text/category columns: ``native`` category dtype, ``ordinal`` codes or ``onehot``.
 
@@ -38,7 +39,7 @@ class CategoricalEncoder(BaseStage):
         min_frequency: ``onehot`` only: rarer categories are grouped as infrequent.
     """
 
-    _parameter_constraints: dict[str, list[Any]] = {  # checked before training
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {  # checked before training
         "encoding": [StrOptions({"native", "ordinal", "onehot"})],
         "min_frequency": [
             Interval(Integral, 1, None, closed="left"),
@@ -47,15 +48,9 @@ class CategoricalEncoder(BaseStage):
         ],
     }
 
-    def __init__(
-        self,
-        encoding: str = "native",
-        columns: list[str] | None = None,
-        min_frequency: int | None = None,
-    ) -> None:
-        self.encoding = encoding
-        self.columns = columns
-        self.min_frequency = min_frequency
+    encoding: str = "native"
+    columns: list[str] | None = None
+    min_frequency: int | None = None
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         if self.encoding not in ("native", "ordinal", "onehot"):
@@ -63,8 +58,7 @@ class CategoricalEncoder(BaseStage):
                 "stage 'categorical': encoding must be native, ordinal or onehot, "
                 f"got {self.encoding!r}"
             )
-        check_columns(X, self.columns, "categorical", "columns")
-        self.columns_ = list(self.columns) if self.columns is not None else text_columns(X)
+        self.columns_ = chosen_columns(X, self.columns, "categorical", text_columns)
         self.categories_ = {c: _categories(X[c]) for c in self.columns_}
         if self.encoding == "onehot" and self.columns_:
             self.onehot_ = OneHotEncoder(

@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from podium.exceptions import ConfigError, PodiumError
 from podium.plugins import plugin_error
-from podium.stages.base import Stage
+from podium.stages.base import Stage, stage_params
 
 __all__ = ["StageChain"]
 
@@ -44,6 +44,7 @@ def _named(name: str, stage: Any = None, action: str = "") -> Iterator[None]:
         raise ConfigError(f"stage {name!r}: {error}") from exc
 
 
+@stage_params
 class StageChain(TransformerMixin, BaseEstimator):
     """Stages applied in order, as one scikit-learn transformer.
 
@@ -55,8 +56,7 @@ class StageChain(TransformerMixin, BaseEstimator):
         steps: ``(name, stage)`` pairs.
     """
 
-    def __init__(self, steps: list[tuple[str, Any]] | None = None) -> None:
-        self.steps = steps
+    steps: list[tuple[str, Any]] | None = None
 
     def _steps(self) -> list[tuple[str, Any]]:
         return list(self.steps or [])

@@ -9,14 +9,14 @@ on the fitting rows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from podium.exceptions import ConfigError, did_you_mean
-from podium.stages.base import BaseStage, check_columns
+from podium.stages.base import BaseStage, chosen_columns, stage_params
 
 __all__ = ["PARTS", "DatetimeFeatures", "datetime_columns"]
 
@@ -43,6 +43,7 @@ def datetime_columns(X: pd.DataFrame) -> list[str]:
     return [c for c in X.columns if pd.api.types.is_datetime64_any_dtype(X[c])]
 
 
+@stage_params
 class DatetimeFeatures(BaseStage):
     """Calendar parts of each datetime column: ``<col>__year``, ``<col>__month``, ...
 
@@ -71,24 +72,17 @@ class DatetimeFeatures(BaseStage):
         keep_original: keep each column as float epoch seconds instead of dropping it.
     """
 
-    default_kinds: tuple[str, ...] = ("datetime",)
+    default_kinds: ClassVar[tuple[str, ...]] = ("datetime",)
     """With ``columns`` left out it takes every datetime64 column: the ``datetime`` kind
     (read by :mod:`podium.engine.explain` to say where those columns go)."""
 
-    def __init__(
-        self,
-        columns: list[str] | None = None,
-        parts: list[str] | None = None,
-        cyclic: bool = False,
-        keep_original: bool = False,
-    ) -> None:
-        self.columns = columns
-        self.parts = parts
-        self.cyclic = cyclic
-        self.keep_original = keep_original
+    columns: list[str] | None = None
+    parts: list[str] | None = None
+    cyclic: bool = False
+    keep_original: bool = False
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
-        check_columns(X, self.columns, "datetime", "columns")
+        self.columns_ = chosen_columns(X, self.columns, "datetime", datetime_columns)
         parts = list(PARTS if self.parts is None else self.parts)
         for part in parts:
             if part not in PARTS:
@@ -96,7 +90,6 @@ class DatetimeFeatures(BaseStage):
                     f"stage 'datetime': parts names {part!r}, which is not a datetime part"
                     f"{did_you_mean(str(part), PARTS)}"
                 )
-        self.columns_ = datetime_columns(X) if self.columns is None else list(self.columns)
         self.formats_: dict[str, str | None] = {}
         self.origins_: dict[str, pd.Timestamp] = {}
         self.parts_: dict[str, list[str]] = {}

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from podium.stages.base import BaseStage, check_columns
+from podium.stages.base import BaseStage, check_columns, stage_params
 from podium.stages.preprocess import text_columns
 
 __all__ = ["CategoryParts", "TIME_UNITS", "parse_quantities"]
@@ -47,6 +47,7 @@ def parse_quantities(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return number, unit
 
 
+@stage_params
 class CategoryParts(BaseStage):
     """Quantities with units, frequent tokens and missing flags of text categoricals.
 
@@ -76,19 +77,11 @@ class CategoryParts(BaseStage):
             token or a missing value may cover to get a flag.
     """
 
-    def __init__(
-        self,
-        columns: list[str] | None = None,
-        min_fraction: float = 0.95,
-        min_distinct: int = 20,
-        max_tokens: int = 16,
-        min_share: float = 0.01,
-    ) -> None:
-        self.columns = columns
-        self.min_fraction = min_fraction
-        self.min_distinct = min_distinct
-        self.max_tokens = max_tokens
-        self.min_share = min_share
+    columns: list[str] | None = None
+    min_fraction: float = 0.95
+    min_distinct: int = 20
+    max_tokens: int = 16
+    min_share: float = 0.01
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         check_columns(X, self.columns, "category_parts", "columns")

@@ -6,14 +6,14 @@ rows of a fold and only transforms validation and test rows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions
 
 from podium.exceptions import ConfigError
-from podium.stages.base import BaseStage, check_columns
+from podium.stages.base import BaseStage, check_columns, chosen_columns, stage_params
 
 __all__ = [
     "NumericCoercer",
@@ -54,6 +54,7 @@ def numeric_columns(X: pd.DataFrame) -> list[str]:
     ]
 
 
+@stage_params
 class NumericCoercer(BaseStage):
     """Parse numbers stored as text; blanks and junk become NaN.
 
@@ -67,22 +68,20 @@ class NumericCoercer(BaseStage):
         min_fraction: share of non-blank values that must parse, for automatic picking.
     """
 
-    def __init__(self, columns: list[str] | None = None, min_fraction: float = 0.95) -> None:
-        self.columns = columns
-        self.min_fraction = min_fraction
+    columns: list[str] | None = None
+    min_fraction: float = 0.95
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
-        check_columns(X, self.columns, "to_numeric", "columns")
-        if self.columns is not None:
-            self.columns_ = list(self.columns)
-            return
-        chosen = []
-        for col in text_columns(X):
-            if isinstance(X[col].dtype, pd.CategoricalDtype):
-                continue
-            if _numeric_share(X[col], self.min_fraction) >= self.min_fraction:
-                chosen.append(col)
-        self.columns_ = chosen
+        self.columns_ = chosen_columns(X, self.columns, "to_numeric", self._numbers_as_text)
+
+    def _numbers_as_text(self, X: pd.DataFrame) -> list[str]:
+        """Text columns (not categories) of which ``min_fraction`` of values parse."""
+        return [
+            col
+            for col in text_columns(X)
+            if not isinstance(X[col].dtype, pd.CategoricalDtype)
+            and _numeric_share(X[col], self.min_fraction) >= self.min_fraction
+        ]
 
     def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
         if not self.columns_:
@@ -129,6 +128,7 @@ def _clearly_text(counts: pd.Series, allowed: float, top: int = 8) -> bool:
     return bad > allowed * counts.sum()
 
 
+@stage_params
 class Imputer(BaseStage):
     """Fill missing values: numbers with a training statistic, text with a marker.
 
@@ -140,18 +140,15 @@ class Imputer(BaseStage):
         indicator: add ``<col>__isna`` columns for numeric columns missing in training.
     """
 
-    _parameter_constraints: dict[str, list[Any]] = {  # checked before training
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {  # checked before training
         "strategy": [StrOptions({"median", "mean", "zero"})],
         "fill_text": [str],
         "indicator": ["boolean"],
     }
 
-    def __init__(
-        self, strategy: str = "median", fill_text: str = MISSING, indicator: bool = False
-    ) -> None:
-        self.strategy = strategy
-        self.fill_text = fill_text
-        self.indicator = indicator
+    strategy: str = "median"
+    fill_text: str = MISSING
+    indicator: bool = False
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         if self.strategy not in ("median", "mean", "zero"):
@@ -188,18 +185,17 @@ class Imputer(BaseStage):
         return X
 
 
+@stage_params
 class StandardScaler(BaseStage):
     """Centre and scale numeric columns with training mean and std (for linear and kNN models).
 
     Leakage: none (statistics from the training rows of the fold).
     """
 
-    def __init__(self, columns: list[str] | None = None) -> None:
-        self.columns = columns
+    columns: list[str] | None = None
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
-        check_columns(X, self.columns, "standard_scaler", "columns")
-        cols = list(self.columns) if self.columns is not None else numeric_columns(X)
+        cols = chosen_columns(X, self.columns, "standard_scaler", numeric_columns)
         self.mean_ = X[cols].mean().fillna(0.0)
         std = X[cols].std(ddof=0).fillna(0.0)
         self.scale_ = std.where(std > 0, 1.0)
@@ -212,6 +208,7 @@ class StandardScaler(BaseStage):
         return X
 
 
+@stage_params
 class LogTransform(BaseStage):
     """``log1p`` of skewed non-negative numeric columns (skew chosen on training rows).
 
@@ -222,19 +219,17 @@ class LogTransform(BaseStage):
         skew: skewness threshold for automatic picking.
     """
 
-    def __init__(self, columns: list[str] | None = None, skew: float = 0.75) -> None:
-        self.columns = columns
-        self.skew = skew
+    columns: list[str] | None = None
+    skew: float = 0.75
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
-        check_columns(X, self.columns, "log_transform", "columns")
-        if self.columns is not None:
-            self.columns_ = list(self.columns)
-            return
-        num = numeric_columns(X)
-        nonneg = [c for c in num if X[c].min() >= 0]
+        self.columns_ = chosen_columns(X, self.columns, "log_transform", self._skewed)
+
+    def _skewed(self, X: pd.DataFrame) -> list[str]:
+        """Non-negative numeric columns with a skew above ``skew``."""
+        nonneg = [c for c in numeric_columns(X) if X[c].min() >= 0]
         skews = X[nonneg].skew() if nonneg else pd.Series(dtype=float)
-        self.columns_ = [c for c in nonneg if skews.get(c, 0.0) > self.skew]
+        return [c for c in nonneg if skews.get(c, 0.0) > self.skew]
 
     def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
         X = X.copy()
@@ -243,11 +238,11 @@ class LogTransform(BaseStage):
         return X
 
 
+@stage_params
 class DropColumns(BaseStage):
     """Drop the named columns (missing names are an error naming the column)."""
 
-    def __init__(self, columns: list[str] | None = None) -> None:
-        self.columns = columns
+    columns: list[str] | None = None
 
     def _fit(self, X: pd.DataFrame, y: pd.Series | None, **_: Any) -> None:
         check_columns(X, self.columns, "drop", "columns")
