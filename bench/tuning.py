@@ -294,12 +294,15 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
         out["best_params"] = best.user_attrs.get("overrides")
         out["best_final"] = best.user_attrs.get("final_overrides")
         out["best_fold_scores"] = best.user_attrs.get("fold_scores")
+        from podium.config import RunRequest
         from podium.runner import run_competition
 
+        request = RunRequest(
+            "telecom_churn", root=ROOT, pipeline=args.pipeline, data_dir=args.data_dir
+        )
         run = run_competition(
-            "telecom_churn", root=ROOT, pipeline=args.pipeline, data_dir=args.data_dir,
-            params="best", storage=f"sqlite:///{Path(d) / 'bench.db'}", study=out["study"],
-            tracker=NullTracker(), output=Path(d) / "submission.csv",
+            request, params="best", storage=f"sqlite:///{Path(d) / 'bench.db'}",
+            study=out["study"], tracker=NullTracker(), output=Path(d) / "submission.csv",
         )  # fmt: skip
         chosen = run.result.results[args.model or next(iter(run.result.results))]
         out["run_params_best_cv"] = chosen.cv_mean

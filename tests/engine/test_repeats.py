@@ -13,6 +13,7 @@ from podium.cli import (
     app,
     commands,  # noqa: F401
 )
+from podium.config import RunRequest
 from podium.cv import Folds
 from podium.engine import cross_validate, run_models
 from podium.exceptions import ConfigError
@@ -35,7 +36,9 @@ TE_PIPELINE = {
 
 
 def _plan(comp: Path, *overrides: str, pipeline: str = "fast"):
-    return plan_run(comp, root=comp.parent.parent, pipeline=pipeline, overrides=list(overrides))
+    return plan_run(
+        RunRequest(comp, root=comp.parent.parent, pipeline=pipeline, overrides=overrides)
+    )
 
 
 def test_repeats_draw_fingerprinted_assignments_with_new_seeds(make_competition) -> None:

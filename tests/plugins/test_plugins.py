@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from podium.cli import commands  # noqa: F401  (registers the commands)
 from podium.cli.app import app
+from podium.config import RunRequest
 from podium.engine import default_registry, run_models
 from podium.ensemble import apply_ensemble
 from podium.exceptions import ConfigError
@@ -94,7 +95,7 @@ def _competition(make_competition, source: str = PLUGIN, *, plugins: str | None 
 
 def test_plugin_stage_is_used_from_pipeline_yaml(make_competition) -> None:
     comp = _competition(make_competition)
-    plan = plan_run("toy", root=comp.parent.parent)
+    plan = plan_run(RunRequest("toy", root=comp.parent.parent))
     chain, _ = plan.models["lgb"]
     stage = dict(chain.steps)["prod"]
     assert type(stage).__module__ == module_name(comp / "features.py")
@@ -142,7 +143,7 @@ def test_only_the_competition_naming_it_loads_it(make_competition) -> None:
     other = make_competition("other")
     (other / "features.py").write_text(PLUGIN)
     root = comp.parent.parent
-    assert "prod" in dict(plan_run("toy", root=root).models["lgb"][0].steps)
+    assert "prod" in dict(plan_run(RunRequest("toy", root=root)).models["lgb"][0].steps)
     from podium.config import load_config
     from podium.session import competition_registry
 
@@ -154,15 +155,16 @@ def test_parallel_fold_workers_unpickle_plugin_stages(make_competition) -> None:
     pipe["n_workers"] = 2
     comp = _competition(make_competition, pipeline=pipe)
     root = comp.parent.parent
-    parallel = run_models(plan_run("toy", root=root)).results["lgb"]
-    serial = run_models(plan_run("toy", root=root, overrides=["n_workers=1"])).results["lgb"]
+    parallel = run_models(plan_run(RunRequest("toy", root=root))).results["lgb"]
+    serial = run_models(plan_run(RunRequest("toy", root=root, overrides=["n_workers=1"])))
+    serial = serial.results["lgb"]
     assert "x1_times_x2" in parallel.importances.index
     np.testing.assert_allclose(parallel.oof, serial.oof)
 
 
 def test_plugin_stage_gets_the_data_dir(make_competition) -> None:
     comp = _competition(make_competition)
-    plan = plan_run("toy", root=comp.parent.parent)
+    plan = plan_run(RunRequest("toy", root=comp.parent.parent))
     from podium.engine.plan import split_context
 
     assert split_context(plan).data_dir == comp / "data"
@@ -271,7 +273,7 @@ def test_stacking_level2_uses_plugin_stages(make_competition) -> None:
         },
     }
     comp = _competition(make_competition, pipeline=pipeline)
-    plan = plan_run("toy", root=comp.parent.parent)
+    plan = plan_run(RunRequest("toy", root=comp.parent.parent))
     exp = apply_ensemble(plan, run_models(plan))
     assert exp.chosen == "stack"
     assert "x1_x2" in exp.details["importance"]

@@ -6,7 +6,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from podium.config import load_config
+from podium.config import RunRequest, load_config
 from podium.tuning import TuningError, default_storage, load_study, open_storage, tune
 
 
@@ -47,7 +47,7 @@ def test_trial_score_equals_podium_run_cv_of_the_same_params(project, null_track
     res = tune("toy", root=root, n_trials=2, tracker=null_tracker)
     trial = _study(root, res).trials[0]
     sets = [f"{k}={v}" for k, v in trial.user_attrs["overrides"].items()]
-    out = run_competition("toy", root=root, overrides=sets, tracker=null_tracker())
+    out = run_competition(RunRequest("toy", root=root, overrides=sets), tracker=null_tracker())
     assert out.result.cv_mean == pytest.approx(trial.value, abs=1e-12)
 
 
@@ -110,10 +110,8 @@ def test_best_params_and_iterations_are_reused_by_run(project, null_tracker):
     iters = best.final["models.lgb.params.n_estimators"]
     assert best.final["models.lgb.early_stopping"] is None
     out = run_competition(
-        "toy",
-        root=root,
+        RunRequest("toy", root=root, overrides=["models.lgb.params.min_child_samples=7"]),
         params="best",
-        overrides=["models.lgb.params.min_child_samples=7"],
         tracker=null_tracker(),
     )
     spec = out.plan.cfg.pipeline.models["lgb"]
@@ -148,7 +146,7 @@ def test_a_trial_that_fails_three_times_in_a_row_stops_the_session(
 def _fp(root):
     from podium.runner import plan_run
 
-    return plan_run("toy", root=root).folds.fingerprint
+    return plan_run(RunRequest("toy", root=root)).folds.fingerprint
 
 
 def test_trials_score_every_repeat_of_a_repeated_cv(project, null_tracker):
@@ -168,6 +166,6 @@ def test_trials_score_every_repeat_of_a_repeated_cv(project, null_tracker):
     assert len(trial.user_attrs["fold_scores"]) == 8
     sets = [f"{k}={v}" for k, v in trial.user_attrs["overrides"].items()]
     out = run_competition(
-        "toy", root=root, overrides=["cv.repeats=2", *sets], tracker=null_tracker()
+        RunRequest("toy", root=root, overrides=["cv.repeats=2", *sets]), tracker=null_tracker()
     )
     assert out.result.cv_mean == pytest.approx(trial.value, abs=1e-12)

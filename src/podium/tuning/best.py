@@ -8,13 +8,12 @@ both as ``--set`` overrides placed before the user's own ``--set`` (which still 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from podium.config import load_config
+from podium.config import RunRequest
 from podium.engine import Plan, prepare
 from podium.session import competition_registry
 from podium.stores import redact, sqlite_path
@@ -103,11 +102,8 @@ def save_best(study: optuna.Study, tracker: Tracker) -> BestParams | None:
 
 def apply_best(
     plan: Plan,
+    request: RunRequest,
     *,
-    root: Path,
-    pipeline: str | None = None,
-    overrides: tuple[str, ...] | list[str] = (),
-    seed: int | None = None,
     params: str = "best",
     storage: str | None = None,
     study: str | None = None,
@@ -120,7 +116,7 @@ def apply_best(
 
     Args:
         plan: the run's plan without tuned parameters (its data is reused).
-        root, pipeline, overrides, seed: as given to the run.
+        request: the run's request (its ``--set`` overrides win over the tuned values).
         params: only ``"best"``.
         storage: Optuna storage URL (default: the competition's ``optuna.db``).
         study: one study name.
@@ -180,13 +176,9 @@ def apply_best(
                 )
             merged[key] = (value, b.study)
     sets = [s for b in chosen for s in b.overrides(keep_early_stopping=keep_early_stopping)]
-    new_cfg = load_config(
-        cfg.competition_file,
-        root=root,
-        pipeline=pipeline,
-        overrides=(*sets, *overrides),
-        seed=seed,
-    )
+    new_cfg = replace(
+        request, competition=cfg.competition_file, overrides=(*sets, *request.overrides)
+    ).config()
     new_plan = prepare(new_cfg, plan.data, competition_registry(new_cfg))
     tags = {
         "podium.params": "best",
