@@ -177,7 +177,7 @@ def test_tune_plans_with_the_plugin(make_competition) -> None:
     pipe = copy.deepcopy(PIPELINE)
     pipe["search_space"] = {"models.lgb.params.num_leaves": {"int": [3, 15]}}
     comp = _competition(make_competition, pipeline=pipe)
-    result = tune("toy", root=comp.parent.parent, n_trials=1, tracker=NullTracker)
+    result = tune(RunRequest("toy", root=comp.parent.parent), n_trials=1, tracker=NullTracker)
     assert result.ran == 1
     assert "prod" in dict(result.setup.plan.models["lgb"][0].steps)
 

@@ -72,9 +72,12 @@ def with_request(fn: Callable[..., Any]) -> Callable[..., Any]:
     # fn's own options, their annotations evaluated as typer would (the first, the
     # request, is not: its type is imported for type checkers only).
     own = [
-        p.replace(annotation=eval(p.annotation, fn.__globals__))  # noqa: S307
-        if isinstance(p.annotation, str)
-        else p
+        p.replace(
+            kind=inspect.Parameter.KEYWORD_ONLY,  # (an own option may have no default)
+            annotation=eval(p.annotation, fn.__globals__)  # noqa: S307
+            if isinstance(p.annotation, str)
+            else p.annotation,
+        )
         for p in list(inspect.signature(fn).parameters.values())[1:]
     ]
     params = [*_request_options(), *own]

@@ -16,15 +16,15 @@ import yaml
 from podium.config import RunRequest
 from podium.engine import Plan, prepare
 from podium.session import competition_registry
-from podium.stores import redact, sqlite_path
+from podium.stores import redact
 from podium.tracking.base import Tracker
 from podium.tuning.space import format_override
 from podium.tuning.study import (
     TuningError,
-    default_storage,
     find_studies,
     load_study,
     open_storage,
+    storage_url,
 )
 
 if TYPE_CHECKING:
@@ -135,9 +135,8 @@ def apply_best(
     if params != "best":
         raise TuningError(f"--params {params!r}: only 'best' is supported")
     cfg = plan.cfg
-    url = storage or default_storage(cfg.competition_dir)
-    db = sqlite_path(url)
-    if storage is None and db is not None and not db.is_file():
+    url, stored = storage_url(storage, cfg.competition_dir)
+    if not stored:
         raise TuningError(f"no tuning storage at {url}; run `podium tune {cfg.competition.name}`")
     st = open_storage(url, heartbeat_interval=None)
     fp = plan.fold_fingerprint
