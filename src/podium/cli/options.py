@@ -55,10 +55,10 @@ StudyOpt = Annotated[
 def _request_options() -> list[inspect.Parameter]:
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     named = [("pipeline", PipelineOpt), ("set_", SetOpt), ("data_dir", DataDirOpt)]
+    named.append(("seed", SeedOpt))
     return [
         inspect.Parameter("competition", kind, annotation=CompetitionArg),
         *(inspect.Parameter(n, kind, default=None, annotation=a) for n, a in named),
-        inspect.Parameter("seed", kind, default=None, annotation=SeedOpt),
     ]
 
 
@@ -66,7 +66,7 @@ def with_request(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A command that plans a run: ``fn(request, **its own options)`` gets the
     :class:`~podium.config.RunRequest` made from the options every such command shares
     (competition, ``--pipeline``, ``--set``, ``--data-dir``, ``--seed``; the project root),
-    which come first in its ``--help``. Put it under :func:`podium.cli.app.command`."""
+    listed ahead of its own in ``--help``. Put it under :func:`podium.cli.app.command`."""
     from podium.cli.app import project_root
 
     # fn's own options, their annotations evaluated as typer would (the first, the
