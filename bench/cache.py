@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from bench_project import binary_config, write_project
 
+from podium.config import RunRequest
 from podium.engine import run_models
 from podium.session import plan_run
 
@@ -76,7 +77,7 @@ def make_project(root: Path, rows: int, seed: int = 0) -> None:
 
 
 def one_run(root: Path, *overrides: str) -> tuple[float, float, int | None, np.ndarray]:
-    plan = plan_run("bench", root=root, overrides=overrides)
+    plan = plan_run(RunRequest("bench", root=root, overrides=overrides))
     start = time.perf_counter()
     res = run_models(plan).results["lgb"]
     return time.perf_counter() - start, res.feature_seconds, res.cache_hits, res.oof

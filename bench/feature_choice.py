@@ -100,13 +100,17 @@ def variants(comp: str, only: list[str] | None) -> dict[str, dict[str, Any]]:
 
 
 def run(comp: str, only: list[str] | None) -> list[dict[str, Any]]:
+    from podium.config import RunRequest
     from podium.engine.experiment import run_models
     from podium.session import plan_run
 
     models = variants(comp, only)
     data = Path(os.environ.get("PODIUM_DATA_DIR", REPO.parent / "shared" / "data"))
     overrides = [f"models={json.dumps(models)}", "cache=off", "ensemble={method: best}"]
-    plan = plan_run(comp, root=REPO, pipeline="strong", overrides=overrides, data_dir=data / comp)
+    request = RunRequest(
+        comp, root=REPO, pipeline="strong", overrides=overrides, data_dir=data / comp
+    )
+    plan = plan_run(request)
     started = time.perf_counter()
     results = run_models(plan).results
     print(f"{comp}: {len(models)} variants in {time.perf_counter() - started:.0f}s", flush=True)

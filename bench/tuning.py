@@ -127,15 +127,16 @@ def _session(
     import optuna
     from optuna.trial import TrialState
 
+    from podium.config import RunRequest
     from podium.tuning import tune
 
     storage = f"sqlite:///{tmp / 'bench.db'}"
     cpu0, busy0 = _cpu_seconds(), _machine_busy_seconds()
     t0 = time.perf_counter()
     res = tune(
-        "telecom_churn", root=ROOT, n_trials=trials, workers=workers, storage=storage,
-        study=study, pipeline=pipeline, model=model, pruner=pruner, tracker=tracker,
-        data_dir=data_dir,
+        RunRequest("telecom_churn", root=ROOT, pipeline=pipeline, data_dir=data_dir),
+        n_trials=trials, workers=workers, storage=storage, study=study, model=model,
+        pruner=pruner, tracker=tracker,
     )  # fmt: skip
     wall = time.perf_counter() - t0
     cpu = _cpu_seconds() - cpu0
@@ -225,6 +226,7 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
     """
     import optuna
 
+    from podium.config import RunRequest
     from podium.tracking.base import NullTracker
     from podium.tracking.mlflow_tracker import MlflowTracker
     from podium.tuning import Objective, TuneArgs, prepare_tuning
@@ -234,7 +236,9 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="podium-bench-") as d:
         tmp = Path(d)
         setup = prepare_tuning(
-            TuneArgs("telecom_churn", ROOT, _pipeline_file(tmp), data_dir=args.data_dir)
+            TuneArgs(RunRequest(
+                "telecom_churn", root=ROOT, pipeline=_pipeline_file(tmp), data_dir=args.data_dir
+            ))  # fmt: skip
         )
         storage = open_storage(f"sqlite:///{tmp / 'bench.db'}")
         mlflow = MlflowTracker(uri=f"sqlite:///{tmp / 'mlruns.db'}", experiment="bench")
@@ -294,12 +298,15 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
         out["best_params"] = best.user_attrs.get("overrides")
         out["best_final"] = best.user_attrs.get("final_overrides")
         out["best_fold_scores"] = best.user_attrs.get("fold_scores")
+        from podium.config import RunRequest
         from podium.runner import run_competition
 
+        request = RunRequest(
+            "telecom_churn", root=ROOT, pipeline=args.pipeline, data_dir=args.data_dir
+        )
         run = run_competition(
-            "telecom_churn", root=ROOT, pipeline=args.pipeline, data_dir=args.data_dir,
-            params="best", storage=f"sqlite:///{Path(d) / 'bench.db'}", study=out["study"],
-            tracker=NullTracker(), output=Path(d) / "submission.csv",
+            request, params="best", storage=f"sqlite:///{Path(d) / 'bench.db'}",
+            study=out["study"], tracker=NullTracker(), output=Path(d) / "submission.csv",
         )  # fmt: skip
         chosen = run.result.results[args.model or next(iter(run.result.results))]
         out["run_params_best_cv"] = chosen.cv_mean

@@ -102,18 +102,19 @@ def run(
     Raises:
         ConfigError, DataError, SubmissionError: as the CLI reports them.
     """
+    from podium.config import RunRequest
     from podium.runner import run_competition
 
     where = Path(root).resolve() if root is not None else project_root()
-    outcome = run_competition(
+    request = RunRequest(
         competition,
         root=where,
         pipeline=pipeline,
-        overrides=_overrides(overrides),
+        overrides=tuple(_overrides(overrides)),
         seed=seed,
         data_dir=None if data_dir is None else Path(data_dir),
-        output=None if output is None else Path(output),
     )
+    outcome = run_competition(request, output=None if output is None else Path(output))
     plan, res = outcome.plan, outcome.result
     data = plan.data
     rows = pd.RangeIndex(len(data.train), name="row")

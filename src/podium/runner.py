@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from podium.config import RunRequest
 from podium.engine import (
     CVResult,
     ExperimentResult,
@@ -64,13 +65,8 @@ class RunOutcome:
 
 
 def run_competition(
-    competition: str | Path,
+    request: RunRequest,
     *,
-    root: Path,
-    pipeline: str | None = None,
-    overrides: tuple[str, ...] | list[str] = (),
-    seed: int | None = None,
-    data_dir: Path | None = None,
     output: Path | None = None,
     tracker: Tracker | None = None,
     on_fold: Callable[[str, FoldResult, int], None] | None = None,
@@ -85,14 +81,12 @@ def run_competition(
     """Run a competition's pipeline end to end and write its submission.
 
     Args:
-        competition: a name under ``root/competitions`` or a path to its folder.
-        root: the project folder (``competitions/``, ``pipelines/``, ``mlruns/``).
-        pipeline, overrides, seed: as ``--pipeline``, ``--set`` and ``--seed``.
-        data_dir: as ``--data-dir``.
+        request: the competition, project folder, ``--pipeline``, ``--set``, ``--seed``
+            and ``--data-dir``.
         output: submission path; default ``<competition>/submissions/<run name>.csv``.
         tracker: where the run is logged; default MLflow under ``root/mlruns``.
         params, storage, study: ``params="best"`` applies the best tuned trial's values
-            before ``overrides`` (see :func:`podium.tuning.apply_best`);
+            before the request's overrides (see :func:`podium.tuning.apply_best`);
             ``keep_early_stopping`` keeps early stopping instead of the fixed count, and
             ``on_tuned`` gets one line per value the tuned parameters changed.
 
@@ -102,21 +96,14 @@ def run_competition(
     """
     clock = PhaseClock()
     with clock.phase("load"):
-        plan = plan_run(
-            competition,
-            root=root,
-            pipeline=pipeline,
-            overrides=overrides,
-            seed=seed,
-            data_dir=data_dir,
-        )
+        plan = plan_run(request)
+    root = request.root
     tuned: dict[str, str] = {}
     if params is not None:
         from podium.tuning import apply_best
 
         plan, tuned, changed = apply_best(
-            plan, root=root, pipeline=pipeline, overrides=overrides, seed=seed,
-            params=params, storage=storage, study=study,
+            plan, request, params=params, storage=storage, study=study,
             keep_early_stopping=keep_early_stopping,
         )  # fmt: skip
         if on_tuned is not None:
@@ -170,7 +157,7 @@ def run_competition(
             staged(target) as draft,  # renamed onto target once the run is recorded
             tracker.run(
                 run_name,
-                tags={**_tags(plan, root, overrides), **tuned},
+                tags={**_tags(plan, root, request.overrides), **tuned},
                 start_time=started,
                 batch=True,
             ) as run_id,
@@ -208,7 +195,7 @@ def run_competition(
     )
 
 
-def _tags(plan: Plan, root: Path, overrides: tuple[str, ...] | list[str]) -> dict[str, str]:
+def _tags(plan: Plan, root: Path, overrides: tuple[str, ...]) -> dict[str, str]:
     cfg = plan.cfg
     return {
         "podium.command": command_line(),

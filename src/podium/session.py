@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypedDict
 
-from podium.config import ResolvedConfig, load_config
+from podium.config import ResolvedConfig, RunRequest
 from podium.data import load_data, resolve_data_dir
 from podium.engine import Plan, default_registry, prepare
 from podium.exceptions import ConfigError
@@ -51,23 +51,15 @@ def git_commit(root: Path) -> str:
     return (sha or "unknown") + ("+dirty" if sha and dirty else "")
 
 
-def plan_run(
-    competition: str | Path,
-    *,
-    root: Path,
-    pipeline: str | None = None,
-    overrides: tuple[str, ...] | list[str] = (),
-    seed: int | None = None,
-    data_dir: Path | None = None,
-) -> Plan:
+def plan_run(request: RunRequest) -> Plan:
     """Load and check config and data, build folds and models (``podium validate``).
 
     The competition's plug-in (``plugins:``) is loaded before the data is read.
     """
-    cfg = load_config(competition, root=root, pipeline=pipeline, overrides=overrides, seed=seed)
+    cfg = request.config()
     registry = competition_registry(cfg)
     data = load_data(
-        cfg.competition, resolve_data_dir(cfg.competition, cfg.competition_dir, data_dir)
+        cfg.competition, resolve_data_dir(cfg.competition, cfg.competition_dir, request.data_dir)
     )
     return prepare(cfg, data, registry)
 

@@ -14,6 +14,7 @@ from podium.audit.duplicates import duplicates_and_ids
 from podium.audit.permutation import _judge, chance_score
 from podium.cli import commands  # noqa: F401  (registers the commands, audit included)
 from podium.cli.app import app
+from podium.config import RunRequest
 from podium.engine import ExperimentResult
 from podium.metrics import get_metric
 
@@ -40,7 +41,7 @@ def plant_leaks(train: pd.DataFrame, test: pd.DataFrame, sample: pd.DataFrame) -
 
 
 def _audit(comp: Path):  # noqa: ANN202
-    return run_audit(comp.name, root=comp.parent.parent)
+    return run_audit(RunRequest(comp.name, root=comp.parent.parent))
 
 
 def test_clean_competition_is_not_flagged(make_competition) -> None:
@@ -177,7 +178,7 @@ def test_permuted_copy_permutes_only_the_target_of_kept_rows(make_competition, t
         "filtered", task="regression", config={"data.train_filter": "x1 < 1.0"}
     )
     (comp / "data" / "extra.csv").write_text("a\n1\n")
-    plan = plan_run("filtered", root=tmp_path)
+    plan = plan_run(RunRequest("filtered", root=tmp_path))
     out = write_permuted_copy(plan, tmp_path / "copy", seed=3)
     assert (out / "extra.csv").is_symlink() and (out / "test.csv").is_symlink()
     orig, new = pd.read_csv(comp / "data" / "train.csv"), pd.read_csv(out / "train.csv")

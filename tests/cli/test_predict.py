@@ -16,6 +16,7 @@ from podium.cli import (
     app,
     commands,  # noqa: F401
 )
+from podium.engine.saved import LIBRARIES
 
 runner = CliRunner()
 
@@ -129,16 +130,7 @@ def test_changed_library_version_is_one_line(make_competition, monkeypatch) -> N
     )
     manifest = Path(client.download_artifacts(run.info.run_id, "model/manifest.json", str(root)))
     data = json.loads(manifest.read_text())
-    assert set(data["versions"]) >= {
-        "python",
-        "numpy",
-        "pandas",
-        "scikit-learn",
-        "lightgbm",
-        "xgboost",
-        "catboost",
-        "podium",
-    }
+    assert set(data["versions"]) == set(LIBRARIES)
     installed = data["versions"]["scikit-learn"]
     data["versions"]["scikit-learn"] = "0.0.1"
     manifest.write_text(json.dumps(data))

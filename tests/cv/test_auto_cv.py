@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from scipy.stats import kendalltau
 
+from podium.config import RunRequest
 from podium.engine import run_models
 from podium.session import plan_run
 
@@ -30,7 +31,7 @@ def _holdout(plan, y_test: np.ndarray) -> dict[str, float]:  # noqa: ANN001
 
 def test_month_tail_auto_picks_period_tail_and_ranks_as_the_test(tmp_path: Path) -> None:
     y_test = synthetic.month_tail(tmp_path)
-    auto = plan_run("month_tail", root=tmp_path)
+    auto = plan_run(RunRequest("month_tail", root=tmp_path))
     cv = auto.cfg.competition.cv
     assert (cv.scheme, cv.period, cv.time) == ("period_tail", "month", "date")
     assert 0.3 <= cv.tail <= 0.4  # test holds days 21-31: about 35% of each month
@@ -39,7 +40,7 @@ def test_month_tail_auto_picks_period_tail_and_ranks_as_the_test(tmp_path: Path)
     validated = auto.data.train["date"][auto.folds.fold >= 0].dt.day
     assert validated.min() >= 12 and validated.max() <= 20
 
-    shuffled = plan_run("month_tail", root=tmp_path, overrides=["cv.scheme=kfold"])
+    shuffled = plan_run(RunRequest("month_tail", root=tmp_path, overrides=["cv.scheme=kfold"]))
     truth = _holdout(shuffled, y_test)  # the "leaderboard"
     names = sorted(truth, key=truth.get)
     assert names == ["linear_day", "trees_day", "trees_noday"]
@@ -59,7 +60,7 @@ def test_month_tail_auto_picks_period_tail_and_ranks_as_the_test(tmp_path: Path)
 
 def test_later_test_picks_time_folds(tmp_path: Path) -> None:
     synthetic.later(tmp_path)
-    plan = plan_run("later", root=tmp_path)
+    plan = plan_run(RunRequest("later", root=tmp_path))
     cv = plan.cfg.competition.cv
     assert (cv.scheme, cv.time, cv.gap) == ("time", "date", 0)
     assert plan.relation is not None and plan.relation.kind == "later"
@@ -76,13 +77,13 @@ def test_later_test_with_a_gap_keeps_the_gap(tmp_path: Path) -> None:
     test[keep].to_csv(comp / "test.csv", index=False)
     sample = pd.read_csv(comp / "sample_submission.csv")
     sample[keep.to_numpy()].to_csv(comp / "sample_submission.csv", index=False)
-    cv = plan_run("later", root=tmp_path).cfg.competition.cv
+    cv = plan_run(RunRequest("later", root=tmp_path)).cfg.competition.cv
     assert (cv.scheme, cv.gap) == ("time", 4)
 
 
 def test_unseen_groups_picks_group_folds(tmp_path: Path) -> None:
     synthetic.unseen_groups(tmp_path)
-    plan = plan_run("unseen_groups", root=tmp_path)
+    plan = plan_run(RunRequest("unseen_groups", root=tmp_path))
     cv = plan.cfg.competition.cv
     assert (cv.scheme, cv.groups) == ("group_kfold", "store")
     assert "unseen" in cv.chosen
@@ -93,7 +94,7 @@ def test_unseen_groups_picks_group_folds(tmp_path: Path) -> None:
 
 def test_explicit_cv_is_kept_and_the_relation_still_measured(tmp_path: Path) -> None:
     synthetic.month_tail(tmp_path, cv={"scheme": "kfold", "n_splits": 3})
-    plan = plan_run("month_tail", root=tmp_path)
+    plan = plan_run(RunRequest("month_tail", root=tmp_path))
     assert plan.cfg.competition.cv.scheme == "kfold" and plan.cfg.competition.cv.chosen is None
     assert plan.relation is not None and plan.relation.kind == "period_tail"
 
@@ -103,7 +104,7 @@ def test_period_tail_can_be_named_explicitly(tmp_path: Path, past_only: bool) ->
     cv = {"scheme": "period_tail", "time": "date", "period": "month", "tail": 0.3,
           "n_splits": 4, "past_only": past_only}  # fmt: skip
     synthetic.month_tail(tmp_path, cv=cv)
-    plan = plan_run("month_tail", root=tmp_path)
+    plan = plan_run(RunRequest("month_tail", root=tmp_path))
     folds = plan.folds
     assert folds.scheme == "period_tail" and folds.n_splits == 4
     assert "date" not in plan.data.train.columns  # a cv column the user named: not a feature
@@ -140,11 +141,12 @@ def test_time_ordered_folds_predict_the_test_with_a_refit(tmp_path: Path) -> Non
     ``test_predictions: auto`` the test comes from one model fit on every training row;
     shuffled folds keep the fold mean, and an explicit choice is kept."""
     synthetic.month_tail(tmp_path)
-    tail = run_models(plan_run("month_tail", root=tmp_path))
+    tail = run_models(plan_run(RunRequest("month_tail", root=tmp_path)))
     assert {r.test_strategy for r in tail.results.values()} == {"refit"}
-    shuffled = run_models(plan_run("month_tail", root=tmp_path, overrides=["cv.scheme=kfold"]))
+    request = RunRequest("month_tail", root=tmp_path, overrides=["cv.scheme=kfold"])
+    shuffled = run_models(plan_run(request))
     assert {r.test_strategy for r in shuffled.results.values()} == {"fold_mean"}
     kept = run_models(
-        plan_run("month_tail", root=tmp_path, overrides=["test_predictions=fold_mean"])
+        plan_run(RunRequest("month_tail", root=tmp_path, overrides=["test_predictions=fold_mean"]))
     )
     assert {r.test_strategy for r in kept.results.values()} == {"fold_mean"}

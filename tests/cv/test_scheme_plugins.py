@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from podium.audit.permutation import chance_score
+from podium.config import RunRequest
 from podium.engine import default_registry, run_models
 from podium.exceptions import ConfigError
 from podium.session import plan_run
@@ -65,7 +66,7 @@ def test_a_plugin_scheme_builds_the_folds(tmp_path: Path) -> None:
     synthetic.month_tail(tmp_path)
     cv = {"scheme": "every_kth", "n_splits": 3, "params": {"offset": 1}}
     _with_plugin(tmp_path, "scheme.py", SCHEME, cv=cv)
-    plan = plan_run("month_tail", root=tmp_path)
+    plan = plan_run(RunRequest("month_tail", root=tmp_path))
     np.testing.assert_array_equal(plan.folds.fold, (np.arange(plan.folds.n_rows) + 1) % 3)
     assert plan.folds.scheme == "fold_column"  # a custom assignment
     res = run_models(plan)
@@ -76,19 +77,19 @@ def test_an_unknown_scheme_names_the_close_one(tmp_path: Path) -> None:
     synthetic.month_tail(tmp_path)
     _with_plugin(tmp_path, "scheme.py", SCHEME, cv={"scheme": "every_kht"})
     with pytest.raises(ConfigError, match="unknown cv scheme 'every_kht' - did you mean 'every_kth'"):
-        plan_run("month_tail", root=tmp_path)
+        plan_run(RunRequest("month_tail", root=tmp_path))
 
 
 def test_without_a_plugin_an_unknown_scheme_fails_at_load(tmp_path: Path) -> None:
     synthetic.month_tail(tmp_path, cv={"scheme": "every_kth"})
     with pytest.raises(ConfigError, match=r"cv.scheme: unknown cv scheme 'every_kth'"):
-        plan_run("month_tail", root=tmp_path)
+        plan_run(RunRequest("month_tail", root=tmp_path))
 
 
 def test_a_plugin_metric_scores_the_run_and_sets_chance(tmp_path: Path) -> None:
     synthetic.month_tail(tmp_path, cv={"scheme": "kfold", "n_splits": 3})
     _with_plugin(tmp_path, "metric.py", METRIC, metric="mape")
-    plan = plan_run("month_tail", root=tmp_path)
+    plan = plan_run(RunRequest("month_tail", root=tmp_path))
     assert plan.metric.name == "mape" and not plan.metric.greater_is_better
     res = run_models(plan)
     va = plan.folds.fold >= 0
@@ -155,7 +156,7 @@ def test_one_plugin_file_adds_a_metric_a_scheme_and_a_model(tmp_path: Path) -> N
     (tmp_path / "pipelines" / "plugged.yaml").write_text(yaml.safe_dump(pipe))
     cv = {"scheme": "every_kth", "n_splits": 3}
     _with_plugin(tmp_path, "all.py", source, cv=cv, metric="mape", pipeline="plugged")
-    plan = plan_run("month_tail", root=tmp_path)
+    plan = plan_run(RunRequest("month_tail", root=tmp_path))
     assert plan.metric.name == "mape"
     np.testing.assert_array_equal(plan.folds.fold, np.arange(plan.folds.n_rows) % 3)
     res = run_models(plan)
@@ -179,8 +180,8 @@ def test_runs_scored_by_a_plugin_metric_blend(tmp_path: Path, monkeypatch) -> No
     _with_plugin(tmp_path, "metric.py", METRIC, metric="mape")
     ids = []
     for alpha in ("0.1", "10"):
-        out = run_competition("month_tail", root=tmp_path, overrides=[
-            "models.trees_day.params.n_estimators=20", f"models.linear_day.params.alpha={alpha}"])  # fmt: skip
+        out = run_competition(RunRequest("month_tail", root=tmp_path, overrides=[
+            "models.trees_day.params.n_estimators=20", f"models.linear_day.params.alpha={alpha}"]))  # fmt: skip
         ids.append(out.run_id)
     outcome = blend_runs("month_tail", root=tmp_path, runs=",".join(ids), method="weights")
     assert outcome.result.method == "weights" and np.isfinite(outcome.result.cv_mean)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from podium.config import RunRequest
 from podium.data.csvfile import read_table
 from podium.data.lean import downcast_integers, sample_rows, to_categories
 from podium.engine.phases import PhaseClock
@@ -71,9 +72,9 @@ def test_sample_is_seeded_and_stratified() -> None:
 
 def test_sampled_plan_has_its_own_fingerprints(make_competition) -> None:
     root = make_competition(n_train=400).parent.parent
-    full = plan_run("toy", root=root)
-    half = plan_run("toy", root=root, overrides=["data.sample=0.5"])
-    again = plan_run("toy", root=root, overrides=["data.sample=0.5"])
+    full = plan_run(RunRequest("toy", root=root))
+    half = plan_run(RunRequest("toy", root=root, overrides=["data.sample=0.5"]))
+    again = plan_run(RunRequest("toy", root=root, overrides=["data.sample=0.5"]))
     assert len(half.data.train) == 200 and len(half.data.y) == 200
     assert half.data.fingerprint == f"{full.data.fingerprint}-sample0.5-seed7"
     assert half.folds.fingerprint != full.folds.fingerprint
@@ -87,7 +88,7 @@ def test_sample_must_be_a_fraction(make_competition) -> None:
 
     root = make_competition().parent.parent
     with pytest.raises(ConfigError, match="data.sample.*less than 1"):
-        plan_run("toy", root=root, overrides=["data.sample=1.5"])
+        plan_run(RunRequest("toy", root=root, overrides=["data.sample=1.5"]))
 
 
 def test_phase_clock_records_time_and_memory() -> None:

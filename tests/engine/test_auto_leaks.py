@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import yaml
 
+from podium.config import RunRequest
 from podium.engine import run_models
 from podium.ensemble import apply_ensemble
 from podium.session import plan_run
@@ -52,7 +53,9 @@ def practice(tmp_path_factory):
 
 def _plan(comp):
     return plan_run(
-        comp.comp_dir, root=REPO, pipeline="auto", data_dir=comp.data_dir, overrides=_fast()
+        RunRequest(
+            comp.comp_dir, root=REPO, pipeline="auto", data_dir=comp.data_dir, overrides=_fast()
+        )
     )
 
 

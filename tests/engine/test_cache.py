@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from podium.config import load_config
+from podium.config import RunRequest, load_config
 from podium.data import load_data, resolve_data_dir
 from podium.engine import Plan, default_registry, prepare, run_models
 from podium.engine.cache import FeatureCache, feature_cache_dir, wants_cache
@@ -345,7 +345,7 @@ def test_tuning_trials_over_model_params_share_features(
         return real(self, *a, **k)
 
     monkeypatch.setattr(TargetEncoder, "fit_transform", counted)
-    res = tune("toy", root=root, n_trials=3, tracker=NullTracker, pruner="none")
+    res = tune(RunRequest("toy", root=root), n_trials=3, tracker=NullTracker, pruner="none")
     assert res.counts.complete == 3
     if tunes_stage:  # every trial has its own chain: auto does not cache
         assert len(fits) == 3 * N_FOLDS and _entries(root) == []

@@ -9,6 +9,7 @@ from podium.cli import (
     app,
     commands,  # noqa: F401
 )
+from podium.config import RunRequest
 from podium.engine import run_models
 from podium.runner import plan_run
 
@@ -27,8 +28,8 @@ def test_same_seed_same_everything(make_competition, monkeypatch, tmp_path) -> N
         assert result.exit_code == 0, result.output
         outs.append(path.read_bytes())
     assert outs[0] == outs[1]
-    a = plan_run("toy", root=root, pipeline="baseline")
-    b = plan_run("toy", root=root, pipeline="baseline")
+    a = plan_run(RunRequest("toy", root=root, pipeline="baseline"))
+    b = plan_run(RunRequest("toy", root=root, pipeline="baseline"))
     assert a.folds.fingerprint == b.folds.fingerprint
     np.testing.assert_array_equal(run_models(a).oof, run_models(b).oof)
 
@@ -36,16 +37,16 @@ def test_same_seed_same_everything(make_competition, monkeypatch, tmp_path) -> N
 def test_other_seed_other_folds(make_competition) -> None:
     comp = make_competition()
     root = comp.parent.parent
-    a = plan_run("toy", root=root, seed=1)
-    b = plan_run("toy", root=root, seed=2)
+    a = plan_run(RunRequest("toy", root=root, seed=1))
+    b = plan_run(RunRequest("toy", root=root, seed=2))
     assert a.folds.fingerprint != b.folds.fingerprint
 
 
 def test_seed_averaging_averages_repeats_on_the_same_folds(make_competition) -> None:
     comp = make_competition()
     root = comp.parent.parent
-    one = plan_run("toy", root=root)
-    three = plan_run("toy", root=root, overrides=["models.lgb.seeds=3"])
+    one = plan_run(RunRequest("toy", root=root))
+    three = plan_run(RunRequest("toy", root=root, overrides=["models.lgb.seeds=3"]))
     assert one.folds.fingerprint == three.folds.fingerprint
     single = run_models(one).results["lgb"]
     avg = run_models(three).results["lgb"]

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from podium.config import RunRequest
 from podium.engine import executor as executor_mod
 from podium.engine import run_cv
 from podium.engine.executor import DataRef, Executor
@@ -39,7 +40,7 @@ def cluster():
 
 def _run(root: Path, name: str, out: Path, overrides: list[str], **kw):
     return run_competition(
-        name, root=root, overrides=overrides, output=out, tracker=NullTracker(), **kw
+        RunRequest(name, root=root, overrides=overrides), output=out, tracker=NullTracker(), **kw
     )
 
 
@@ -56,7 +57,7 @@ def test_dask_run_equals_local_run(make_competition, tmp_path, cluster) -> None:
 
 
 def test_workers_load_the_data_not_the_frame(make_competition, cluster) -> None:
-    plan = plan_run("toy", root=make_competition().parent.parent)
+    plan = plan_run(RunRequest("toy", root=make_competition().parent.parent))
     comp, data = plan.cfg.competition, plan.data
     chain, model = plan.models["lgb"]
     ex = Executor.from_config(cluster.scheduler_address, None, 1)
@@ -83,7 +84,7 @@ def test_workers_load_the_data_not_the_frame(make_competition, cluster) -> None:
 
 def test_dask_without_address_is_one_line(make_competition) -> None:
     root = make_competition().parent.parent
-    plan = plan_run("toy", root=root, overrides=["executor=dask"])
+    plan = plan_run(RunRequest("toy", root=root, overrides=["executor=dask"]))
     from podium.engine import run_models
 
     with pytest.raises(ConfigError, match="executor: dask needs executor_address"):
@@ -93,7 +94,7 @@ def test_dask_without_address_is_one_line(make_competition) -> None:
 def test_unknown_executor_is_refused(make_competition) -> None:
     root = make_competition().parent.parent
     with pytest.raises(ConfigError, match="unknown executor 'dusk'.*did you mean 'dask'"):
-        plan_run("toy", root=root, overrides=["executor=dusk"])
+        plan_run(RunRequest("toy", root=root, overrides=["executor=dusk"]))
 
 
 @pytest.mark.slow

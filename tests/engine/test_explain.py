@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from podium.config import RunRequest
 from podium.engine.explain import explain_choices
 from podium.session import plan_run
 
@@ -16,7 +17,7 @@ def _stamps(train, test, sample):
 
 def test_choices_name_kind_evidence_and_stages(make_competition) -> None:
     comp = make_competition(edit=_stamps)
-    plan = plan_run(comp, root=comp.parent.parent, pipeline="auto")
+    plan = plan_run(RunRequest(comp, root=comp.parent.parent, pipeline="auto"))
     lines = explain_choices(plan)
     color = next(ln for ln in lines if ln.startswith("color:"))
     assert color.startswith("color: categorical (") and "lgb: parts, te, counts" in color

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from podium.config import RunRequest
 from podium.engine import run_models
 from podium.runner import plan_run
 
@@ -54,7 +55,9 @@ def test_fold_predictions_ignore_own_targets(make_competition, pipeline, task) -
         overrides.append("target_transform=log1p")
         if pipeline == "strong":
             overrides += ["models.linear.use=ridge", "models.linear.params={alpha: 1.0}"]
-    plan = plan_run(comp, root=comp.parent.parent, pipeline=pipeline, overrides=overrides)
+    plan = plan_run(
+        RunRequest(comp, root=comp.parent.parent, pipeline=pipeline, overrides=overrides)
+    )
     base = run_models(plan)
     k = 1
     va = plan.folds.valid_index(k)
@@ -83,7 +86,9 @@ def test_each_repeats_fold_predictions_ignore_own_targets(make_competition, te_p
     averaged OOF does not, as repeat 0's models trained on those rows."""
     te_pipeline["models"]["linear"] = LINEAR_ON_TE
     comp = make_competition(n_train=200, n_test=40, pipeline=te_pipeline)
-    plan = plan_run(comp, root=comp.parent.parent, pipeline="custom", overrides=["cv.repeats=2"])
+    plan = plan_run(
+        RunRequest(comp, root=comp.parent.parent, pipeline="custom", overrides=["cv.repeats=2"])
+    )
     base = run_models(plan)
     k, r = 1, 1
     folds = plan.repeats[r]

@@ -54,6 +54,7 @@ def _sha(arr: np.ndarray) -> str:
 
 def output_hashes(competition: str, pipeline: str, tmp: Path) -> dict[str, object]:
     """Run one pipeline and hash what it produced."""
+    from podium.config import RunRequest
     from podium.runner import run_competition
     from podium.tracking.base import NullTracker
 
@@ -62,10 +63,7 @@ def output_hashes(competition: str, pipeline: str, tmp: Path) -> dict[str, objec
     os.environ["PODIUM_CACHE_DIR"] = str(tmp / "cache")  # fresh: nothing read from a cache
     try:
         outcome = run_competition(
-            competition,
-            root=REPO,
-            pipeline=pipeline,
-            data_dir=DATA / competition,
+            RunRequest(competition, root=REPO, pipeline=pipeline, data_dir=DATA / competition),
             output=tmp / "submission.csv",
             tracker=NullTracker(),
         )

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from podium.config import RunRequest
 from podium.engine import run_models
 from podium.ensemble import apply_ensemble
 from podium.session import plan_run
@@ -38,7 +39,7 @@ STACKED = {
 
 def test_permuted_target_scores_at_chance(make_competition) -> None:
     comp = make_competition(n_train=4000, n_test=100, pipeline=STACKED)
-    plan = plan_run(comp, root=comp.parent.parent, pipeline="custom")
+    plan = plan_run(RunRequest(comp, root=comp.parent.parent, pipeline="custom"))
     real = apply_ensemble(plan, run_models(plan))
     assert real.cv_mean > 0.75  # the pipeline learns the real signal
     rng = np.random.default_rng(0)
@@ -52,7 +53,9 @@ def test_permuted_target_scores_at_chance_with_repeats(make_competition) -> None
     averaged over 3 repeats, still scores at chance on a permuted target, as each repeat
     of level 1 does."""
     comp = make_competition(n_train=4000, n_test=100, pipeline=STACKED)
-    plan = plan_run(comp, root=comp.parent.parent, pipeline="custom", overrides=["cv.repeats=3"])
+    plan = plan_run(
+        RunRequest(comp, root=comp.parent.parent, pipeline="custom", overrides=["cv.repeats=3"])
+    )
     rng = np.random.default_rng(0)
     permuted = dataclasses.replace(plan, y=rng.permutation(plan.y))
     exp = run_models(permuted)

@@ -13,6 +13,7 @@ from podium.cli import (
     app,
     commands,  # noqa: F401
 )
+from podium.config import RunRequest
 from podium.cv import Folds
 from podium.engine import cross_validate, run_models
 from podium.exceptions import ConfigError
@@ -20,7 +21,9 @@ from podium.runner import plan_run
 
 
 def _plan(comp: Path, *overrides: str, pipeline: str = "fast"):
-    return plan_run(comp, root=comp.parent.parent, pipeline=pipeline, overrides=list(overrides))
+    return plan_run(
+        RunRequest(comp, root=comp.parent.parent, pipeline=pipeline, overrides=overrides)
+    )
 
 
 def test_repeats_draw_fingerprinted_assignments_with_new_seeds(make_competition) -> None:

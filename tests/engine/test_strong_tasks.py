@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from podium.config import RunRequest
 from podium.engine import run_models
 from podium.ensemble import apply_ensemble
 from podium.session import plan_run
@@ -25,7 +26,7 @@ SMALL = [
 def test_strong_runs_on_regression_and_multiclass(make_competition, task) -> None:
     comp = make_competition(task=task, n_train=160, n_test=40)
     root = comp.parent.parent
-    plan = plan_run("toy", root=root, pipeline="strong", overrides=SMALL)
+    plan = plan_run(RunRequest("toy", root=root, pipeline="strong", overrides=SMALL))
     linear = plan.models["linear"][1]
     assert linear.name == "linear"
     result = apply_ensemble(plan, run_models(plan, cache_dir=root / "cache"))

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from podium.config import RunRequest
 from podium.cv import SplitContext
 from podium.engine import run_models
 from podium.exceptions import ConfigError
@@ -134,7 +135,7 @@ def test_a_permuted_target_scores_at_chance_through_a_run(make_competition) -> N
     """As podium's own encoders: a whole run on a permuted target scores at chance (the
     own-fold test above is the one that catches an in-sample fit of the training rows)."""
     comp = make_competition(n_train=1500, n_test=50, pipeline=CE_PIPELINE, edit=_many_levels)
-    plan = plan_run(comp, root=comp.parent.parent, pipeline="custom")
+    plan = plan_run(RunRequest(comp, root=comp.parent.parent, pipeline="custom"))
     real = run_models(plan)
     assert real.cv_mean > 0.75  # the encodings carry the real signal (color)
     y = np.random.default_rng(0).permutation(plan.y)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from podium.audit.permutation import permuted_target_cv
+from podium.config import RunRequest
 from podium.engine.experiment import run_models
 from podium.session import plan_run
 
@@ -64,7 +65,7 @@ OVERRIDES = [
 )
 def test_permuted_target_auc_at_chance_with_te_and_knn() -> None:
     assert DATA is not None
-    plan = plan_run("telecom_churn", root=REPO, overrides=OVERRIDES, data_dir=DATA)
+    plan = plan_run(RunRequest("telecom_churn", root=REPO, overrides=OVERRIDES, data_dir=DATA))
     real = run_models(plan)
     permuted = [permuted_target_cv(plan, seed=seed) for seed in (42, 1, 2)]
     print(

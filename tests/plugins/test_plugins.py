@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from podium.cli import commands  # noqa: F401  (registers the commands)
 from podium.cli.app import app
+from podium.config import RunRequest
 from podium.engine import default_registry, run_models
 from podium.ensemble import apply_ensemble
 from podium.exceptions import ConfigError
@@ -90,7 +91,7 @@ def competition(make_competition, pipeline):
 
 def test_plugin_stage_is_used_from_pipeline_yaml(competition) -> None:
     comp = competition()
-    plan = plan_run("toy", root=comp.parent.parent)
+    plan = plan_run(RunRequest("toy", root=comp.parent.parent))
     chain, _ = plan.models["lgb"]
     stage = dict(chain.steps)["prod"]
     assert type(stage).__module__ == module_name(comp / "features.py")
@@ -138,7 +139,7 @@ def test_only_the_competition_naming_it_loads_it(make_competition, competition) 
     other = make_competition("other")
     (other / "features.py").write_text(PLUGIN)
     root = comp.parent.parent
-    assert "prod" in dict(plan_run("toy", root=root).models["lgb"][0].steps)
+    assert "prod" in dict(plan_run(RunRequest("toy", root=root)).models["lgb"][0].steps)
     from podium.config import load_config
     from podium.session import competition_registry
 
@@ -148,15 +149,16 @@ def test_only_the_competition_naming_it_loads_it(make_competition, competition) 
 def test_parallel_fold_workers_unpickle_plugin_stages(competition, pipeline) -> None:
     comp = competition(pipeline={**pipeline, "n_workers": 2})
     root = comp.parent.parent
-    parallel = run_models(plan_run("toy", root=root)).results["lgb"]
-    serial = run_models(plan_run("toy", root=root, overrides=["n_workers=1"])).results["lgb"]
+    parallel = run_models(plan_run(RunRequest("toy", root=root))).results["lgb"]
+    serial = run_models(plan_run(RunRequest("toy", root=root, overrides=["n_workers=1"])))
+    serial = serial.results["lgb"]
     assert "x1_times_x2" in parallel.importances.index
     np.testing.assert_allclose(parallel.oof, serial.oof)
 
 
 def test_plugin_stage_gets_the_data_dir(competition) -> None:
     comp = competition()
-    plan = plan_run("toy", root=comp.parent.parent)
+    plan = plan_run(RunRequest("toy", root=comp.parent.parent))
     from podium.engine.plan import split_context
 
     assert split_context(plan).data_dir == comp / "data"
@@ -168,7 +170,7 @@ def test_tune_plans_with_the_plugin(competition, pipeline) -> None:
 
     space = {"models.lgb.params.num_leaves": {"int": [3, 15]}}
     comp = competition(pipeline={**pipeline, "search_space": space})
-    result = tune("toy", root=comp.parent.parent, n_trials=1, tracker=NullTracker)
+    result = tune(RunRequest("toy", root=comp.parent.parent), n_trials=1, tracker=NullTracker)
     assert result.ran == 1
     assert "prod" in dict(result.setup.plan.models["lgb"][0].steps)
 
@@ -264,7 +266,7 @@ def test_stacking_level2_uses_plugin_stages(competition, pipeline) -> None:
         },
     }
     comp = competition(pipeline=stacked)
-    plan = plan_run("toy", root=comp.parent.parent)
+    plan = plan_run(RunRequest("toy", root=comp.parent.parent))
     exp = apply_ensemble(plan, run_models(plan))
     assert exp.chosen == "stack"
     assert "x1_x2" in exp.details["importance"]

@@ -148,8 +148,10 @@ def test_podium_run_imports_neither_mlflow_nor_matplotlib_and_needs_no_main_guar
             f"""
             import json, sys
             from pathlib import Path
+            from podium.config import RunRequest
             from podium.runner import run_competition
-            out = run_competition({str(comp)!r}, root=Path({str(root)!r}), pipeline="fast")
+            request = RunRequest({str(comp)!r}, root=Path({str(root)!r}), pipeline="fast")
+            out = run_competition(request)
             print(json.dumps({{"run_id": out.run_id, "submission": str(out.submission),
                               "mlflow": "mlflow" in sys.modules,
                               "matplotlib": "matplotlib" in sys.modules}}))

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from podium.cli import app
 from podium.cli import commands as _commands  # noqa: F401  (registers the commands)
 from podium.cli.tune import reuse_command
+from podium.config import RunRequest
 
 runner = CliRunner()
 
@@ -85,8 +86,9 @@ def test_keep_early_stopping_without_params_is_one_line(make_competition, monkey
 
 
 def test_reuse_command_quotes_and_keeps_every_option():
-    cmd = reuse_command("t", pipeline="strong", study="s 1", storage="sqlite:///a b.db",
-                        set_=["cv.n_splits=3"], data_dir=Path("/d"), seed=3)  # fmt: skip
+    request = RunRequest("t", root=Path("."), overrides=["cv.n_splits=3"], seed=3,
+                         data_dir=Path("/d"))  # fmt: skip
+    cmd = reuse_command(request, pipeline="strong", study="s 1", storage="sqlite:///a b.db")
     assert shlex.split(cmd) == [
         "podium", "run", "t", "--pipeline", "strong", "--params", "best", "--study", "s 1",
         "--storage", "sqlite:///a b.db", "--set", "cv.n_splits=3", "--data-dir", "/d",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 
+from podium.config import RunRequest
 from podium.tracking.mlflow_tracker import MlflowTracker
 from podium.tuning import tune
 
@@ -17,7 +18,7 @@ def test_pruned_trials_are_named_pruned_and_have_no_cv(project, pipeline_with, t
     root = project(pipeline_with(space))
     uri = f"sqlite:///{tmp_path}/trials.db"
     tracker = functools.partial(MlflowTracker, uri=uri, experiment="toy")
-    res = tune("toy", root=root, n_trials=14, tracker=tracker, pruner="median")
+    res = tune(RunRequest("toy", root=root), n_trials=14, tracker=tracker, pruner="median")
     assert res.counts.pruned >= 1
     client = tracker()._client
     runs = client.search_runs([client.get_experiment_by_name("toy").experiment_id])

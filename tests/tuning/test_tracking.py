@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from podium.cli import app
 from podium.cli import commands as _commands  # noqa: F401  (registers the commands)
+from podium.config import RunRequest
 from podium.tuning import tune
 
 
@@ -61,7 +62,7 @@ def _check_session(client, parent_id: str, n_trials: int, study: str) -> list:
 @pytest.mark.slow
 def test_session_and_trials_are_logged_and_run_reuses_the_best(project, monkeypatch):
     root = project()
-    res = tune("toy", root=root, n_trials=3)
+    res = tune(RunRequest("toy", root=root), n_trials=3)
     client = _client()
     children = _check_session(client, res.run_id, 3, res.study)
     assert {c.data.tags["podium.trial"] for c in children} == {"0", "1", "2"}
@@ -89,6 +90,6 @@ def test_session_and_trials_are_logged_and_run_reuses_the_best(project, monkeypa
 @pytest.mark.slow
 def test_workers_in_other_processes_log_trials_under_the_session_run(project):
     root = project()
-    res = tune("toy", root=root, n_trials=4, workers=2)
+    res = tune(RunRequest("toy", root=root), n_trials=4, workers=2)
     children = _check_session(_client(), res.run_id, 4, res.study)
     assert {c.data.tags["podium.worker"] for c in children} <= {"0", "1"}  # spawned workers

@@ -6,7 +6,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from podium.config import load_config
+from podium.config import RunRequest, load_config
 from podium.tuning import TuningError, default_storage, load_study, open_storage, tune
 
 
@@ -17,12 +17,12 @@ def _study(root, result):
 
 def test_tune_reaches_n_trials_and_the_same_call_resumes(project, null_tracker):
     root = project()
-    first = tune("toy", root=root, n_trials=3, tracker=null_tracker)
+    first = tune(RunRequest("toy", root=root), n_trials=3, tracker=null_tracker)
     assert first.ran == 3 and first.counts.done == 3
-    again = tune("toy", root=root, n_trials=5, tracker=null_tracker)
+    again = tune(RunRequest("toy", root=root), n_trials=5, tracker=null_tracker)
     assert again.study == first.study
     assert again.ran == 2 and again.counts.done == 5
-    done = tune("toy", root=root, n_trials=5, tracker=null_tracker)
+    done = tune(RunRequest("toy", root=root), n_trials=5, tracker=null_tracker)
     assert done.ran == 0
     study = _study(root, done)
     assert sorted(t.number for t in study.trials) == list(range(5))
@@ -44,10 +44,10 @@ def test_trial_score_equals_podium_run_cv_of_the_same_params(project, null_track
     from podium.runner import run_competition
 
     root = project()
-    res = tune("toy", root=root, n_trials=2, tracker=null_tracker)
+    res = tune(RunRequest("toy", root=root), n_trials=2, tracker=null_tracker)
     trial = _study(root, res).trials[0]
     sets = [f"{k}={v}" for k, v in trial.user_attrs["overrides"].items()]
-    out = run_competition("toy", root=root, overrides=sets, tracker=null_tracker())
+    out = run_competition(RunRequest("toy", root=root, overrides=sets), tracker=null_tracker())
     assert out.result.cv_mean == pytest.approx(trial.value, abs=1e-12)
 
 
@@ -57,7 +57,7 @@ def test_pruned_trials_occur_when_some_settings_are_hopeless(project, null_track
         "models.lgb.params.num_leaves": {"int": [3, 15]},
     }
     root = project(pipeline_with(space))
-    res = tune("toy", root=root, n_trials=14, tracker=null_tracker, pruner="median")
+    res = tune(RunRequest("toy", root=root), n_trials=14, tracker=null_tracker, pruner="median")
     assert res.counts.pruned >= 1
     assert res.counts.done == 14
     study = _study(root, res)
@@ -66,13 +66,14 @@ def test_pruned_trials_occur_when_some_settings_are_hopeless(project, null_track
 
 
 def test_hyperband_pruner_is_selectable(project, null_tracker):
-    res = tune("toy", root=project(), n_trials=3, tracker=null_tracker, pruner="hyperband")
+    request = RunRequest("toy", root=project())
+    res = tune(request, n_trials=3, tracker=null_tracker, pruner="hyperband")
     assert res.counts.done == 3
 
 
 def test_default_space_is_used_when_the_model_has_no_entries(project, null_tracker, pipeline_with):
     root = project(pipeline_with({"stages.cats.params.min_frequency": {"int": [1, 3]}}))
-    res = tune("toy", root=root, n_trials=2, tracker=null_tracker)
+    res = tune(RunRequest("toy", root=root), n_trials=2, tracker=null_tracker)
     space = res.setup.space
     assert "default space of lightgbm" in space.origin
     assert "stages.cats.params.min_frequency" in space.paths
@@ -87,7 +88,7 @@ def test_second_model_is_tuned_with_model_option(project, null_tracker, pipeline
         {"name": "onehot", "use": "categorical", "params": {"encoding": "onehot"}},
     ]}  # fmt: skip
     root = project(pipeline_with(None, lr=lr))
-    res = tune("toy", root=root, n_trials=2, model="lr", tracker=null_tracker)
+    res = tune(RunRequest("toy", root=root), n_trials=2, model="lr", tracker=null_tracker)
     assert res.study.startswith("toy/custom/lr/")
     assert all(p.startswith("models.lr.params.") for p in res.setup.space.paths)
     assert res.best is not None and res.best.final == {}  # nothing to stop early
@@ -95,25 +96,23 @@ def test_second_model_is_tuned_with_model_option(project, null_tracker, pipeline
 
 def test_a_study_scored_on_other_folds_is_refused(project, null_tracker):
     root = project()
-    tune("toy", root=root, n_trials=1, study="mine", tracker=null_tracker)
+    tune(RunRequest("toy", root=root), n_trials=1, study="mine", tracker=null_tracker)
     with pytest.raises(TuningError, match=r"study 'mine' .* was scored on folds \w+, but"):
-        tune("toy", root=root, n_trials=2, study="mine", seed=8, tracker=null_tracker)
+        tune(RunRequest("toy", root=root, seed=8), n_trials=2, study="mine", tracker=null_tracker)
 
 
 def test_best_params_and_iterations_are_reused_by_run(project, null_tracker):
     from podium.runner import run_competition
 
     root = project()
-    res = tune("toy", root=root, n_trials=3, tracker=null_tracker)
+    res = tune(RunRequest("toy", root=root), n_trials=3, tracker=null_tracker)
     best = res.best
     assert best is not None
     iters = best.final["models.lgb.params.n_estimators"]
     assert best.final["models.lgb.early_stopping"] is None
     out = run_competition(
-        "toy",
-        root=root,
+        RunRequest("toy", root=root, overrides=["models.lgb.params.min_child_samples=7"]),
         params="best",
-        overrides=["models.lgb.params.min_child_samples=7"],
         tracker=null_tracker(),
     )
     spec = out.plan.cfg.pipeline.models["lgb"]
@@ -127,7 +126,7 @@ def test_best_params_and_iterations_are_reused_by_run(project, null_tracker):
 
 
 def test_timeout_stops_starting_trials(project, null_tracker):
-    res = tune("toy", root=project(), n_trials=50, timeout=0.01, tracker=null_tracker)
+    res = tune(RunRequest("toy", root=project()), n_trials=50, timeout=0.01, tracker=null_tracker)
     assert res.ran <= 1
 
 
@@ -137,7 +136,7 @@ def test_a_trial_that_fails_three_times_in_a_row_stops_the_session(
     space = {"models.lgb.params.num_leaves": {"int": [-9, -3]}}  # LightGBM rejects these
     root = project(pipeline_with(space))
     with pytest.raises(TuningError, match=r"3 trials in a row failed; last \(#2\): "):
-        tune("toy", root=root, n_trials=5, tracker=null_tracker)
+        tune(RunRequest("toy", root=root), n_trials=5, tracker=null_tracker)
     study = optuna.load_study(
         study_name=f"toy/custom/lgb/folds-{_fp(root)}",
         storage=default_storage(root / "competitions" / "toy"),
@@ -148,7 +147,7 @@ def test_a_trial_that_fails_three_times_in_a_row_stops_the_session(
 def _fp(root):
     from podium.runner import plan_run
 
-    return plan_run("toy", root=root).folds.fingerprint
+    return plan_run(RunRequest("toy", root=root)).folds.fingerprint
 
 
 def test_trials_score_every_repeat_of_a_repeated_cv(project, null_tracker):
@@ -158,8 +157,9 @@ def test_trials_score_every_repeat_of_a_repeated_cv(project, null_tracker):
     from podium.runner import run_competition
 
     root = project()
-    one = tune("toy", root=root, n_trials=1, tracker=null_tracker)
-    res = tune("toy", root=root, n_trials=2, overrides=["cv.repeats=2"], tracker=null_tracker)
+    one = tune(RunRequest("toy", root=root), n_trials=1, tracker=null_tracker)
+    request = RunRequest("toy", root=root, overrides=["cv.repeats=2"])
+    res = tune(request, n_trials=2, tracker=null_tracker)
     plan = res.setup.plan
     assert len(plan.repeats) == 2 and res.study != one.study
     assert res.study.endswith(plan.fold_fingerprint)
@@ -168,6 +168,6 @@ def test_trials_score_every_repeat_of_a_repeated_cv(project, null_tracker):
     assert len(trial.user_attrs["fold_scores"]) == 8
     sets = [f"{k}={v}" for k, v in trial.user_attrs["overrides"].items()]
     out = run_competition(
-        "toy", root=root, overrides=["cv.repeats=2", *sets], tracker=null_tracker()
+        RunRequest("toy", root=root, overrides=["cv.repeats=2", *sets]), tracker=null_tracker()
     )
     assert out.result.cv_mean == pytest.approx(trial.value, abs=1e-12)

@@ -14,6 +14,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from podium.config import RunRequest
 from podium.stores import redact
 from podium.tuning import default_storage, tune
 
@@ -36,7 +37,7 @@ def _check_study(storage, name: str, n_trials: int) -> list:
 @pytest.mark.slow
 def test_two_workers_on_sqlite_share_one_study(project, null_tracker):
     root = project()
-    res = tune("toy", root=root, n_trials=10, workers=2, tracker=null_tracker)
+    res = tune(RunRequest("toy", root=root), n_trials=10, workers=2, tracker=null_tracker)
     assert res.counts.done == 10
     trials = _check_study(default_storage(root / "competitions" / "toy"), res.study, 10)
     assert {t.user_attrs.get("worker") for t in trials} <= {0, 1}  # (one may start late)
@@ -51,14 +52,9 @@ def test_two_workers_on_postgresql_share_one_study(project, null_tracker):
     root = project()
     name = f"test-{uuid.uuid4().hex[:12]}"
     res = tune(
-        "toy",
-        root=root,
-        n_trials=10,
-        workers=2,
-        storage=POSTGRES_URL,
-        study=name,
+        RunRequest("toy", root=root), n_trials=10, workers=2, storage=POSTGRES_URL, study=name,
         tracker=null_tracker,
-    )
+    )  # fmt: skip
     assert res.counts.done == 10
     assert res.storage == redact(POSTGRES_URL)
     trials = _check_study(POSTGRES_URL, name, 10)
@@ -119,7 +115,7 @@ def test_a_surplus_trial_is_pruned_at_once_and_names_its_worker(project, null_tr
     from podium.tuning.setup import TuneArgs, prepare_tuning
 
     root = project()
-    setup = prepare_tuning(TuneArgs(competition="toy", root=root))
+    setup = prepare_tuning(TuneArgs(RunRequest("toy", root=root)))
     objective = Objective(setup, null_tracker(), n_trials=1, worker=1)
     study = optuna.create_study(direction="maximize")
     study.add_trial(optuna.trial.create_trial(value=0.5))  # the study already has its trial

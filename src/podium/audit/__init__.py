@@ -4,7 +4,7 @@
 :mod:`podium.audit.report` turns it into an HTML page and a terminal summary.
 
 Example:
-    >>> result = run_audit("telecom_churn", root=Path("."))  # doctest: +SKIP
+    >>> result = run_audit(RunRequest("telecom_churn", root=Path(".")))  # doctest: +SKIP
     >>> result.leak_found, [f.message for f in result.findings]  # doctest: +SKIP
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 from podium.audit.adversarial import AdversarialResult, adversarial_folds, adversarial_validation
@@ -21,6 +20,7 @@ from podium.audit.duplicates import DuplicatesResult, duplicates_and_ids
 from podium.audit.holdout import HoldoutResult, cv_vs_holdout
 from podium.audit.permutation import PermutationResult, permuted_target_cv
 from podium.audit.ranking import RankingResult, ranking_check
+from podium.config import RunRequest
 from podium.engine import ExperimentResult, Plan, run_models
 from podium.ensemble.apply import apply_ensemble
 from podium.session import plan_run
@@ -80,25 +80,14 @@ class AuditResult:
 
 
 def run_audit(
-    competition: str | Path,
-    *,
-    root: Path,
-    pipeline: str | None = None,
-    overrides: tuple[str, ...] | list[str] = (),
-    data_dir: Path | None = None,
-    seed: int | None = None,
-    on_step: Callable[[str], None] | None = None,
+    request: RunRequest, *, on_step: Callable[[str], None] | None = None
 ) -> AuditResult:
     """Plan the competition's run (as ``podium run`` would) and audit it.
 
     Raises:
         ConfigError, DataError: as :func:`podium.session.plan_run`.
     """
-    plan = plan_run(
-        competition, root=root, pipeline=pipeline, overrides=overrides, seed=seed,
-        data_dir=data_dir,
-    )  # fmt: skip
-    return audit_plan(plan, on_step=on_step)
+    return audit_plan(plan_run(request), on_step=on_step)
 
 
 def audit_plan(plan: Plan, *, on_step: Callable[[str], None] | None = None) -> AuditResult:

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from podium.cli.app import command, err, out, project_root
-from podium.cli.options import CompetitionArg, DataDirOpt, PipelineOpt, SetOpt
+from podium.cli.app import command, err, out
+from podium.cli.options import with_request
+
+if TYPE_CHECKING:
+    from podium.config import RunRequest
 
 
 @command()
+@with_request
 def audit(
-    competition: CompetitionArg,
-    pipeline: PipelineOpt = None,
-    set_: SetOpt = None,
-    data_dir: DataDirOpt = None,
+    request: RunRequest,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -47,21 +48,17 @@ def audit(
     from podium.audit import adversarial_folds, run_audit
     from podium.audit.plots import audit_figures
     from podium.audit.report import log_audit, print_summary, render_html
-    from podium.config import load_config
     from podium.data import resolve_data_dir
     from podium.outputs import atomic_write, check_output
     from podium.session import open_tracker, run_inputs
 
-    root = project_root()
-    cfg = load_config(competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()))
-    inputs = run_inputs(cfg, resolve_data_dir(cfg.competition, cfg.competition_dir, data_dir))
+    cfg = request.config()
+    data_dir = resolve_data_dir(cfg.competition, cfg.competition_dir, request.data_dir)
+    inputs = run_inputs(cfg, data_dir)
     target = check_output(output or cfg.competition_dir / "audit.html", **inputs)
     if write_fold_column is not None:
         check_output(write_fold_column, option="--write-fold-column", **inputs)
-    res = run_audit(
-        competition, root=root, pipeline=pipeline, overrides=tuple(set_ or ()),
-        data_dir=data_dir, on_step=lambda s: err.print(f"audit: {s} ..."),
-    )  # fmt: skip
+    res = run_audit(request, on_step=lambda s: err.print(f"audit: {s} ..."))
     figures = audit_figures(res)
     page = render_html(res, figures)
     atomic_write(target, lambda fh: fh.write(page))
@@ -70,7 +67,7 @@ def audit(
         atomic_write(write_fold_column, lambda fh: folds.to_csv(fh, index=False))
     run_id = None
     if not no_tracking:
-        with open_tracker(cfg, root) as tracker:
+        with open_tracker(cfg, request.root) as tracker:
             run_id = log_audit(tracker, res, page, figures)
     print_summary(res, out)
     out.print(f"report: {target}")

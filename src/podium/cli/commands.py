@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from podium.cli.app import _state, command, err, fail, out, print_notices, project_root
-from podium.cli.options import CompetitionArg, DataDirOpt, PipelineOpt, SeedOpt, SetOpt
+from podium.cli.options import CompetitionArg, DataDirOpt, with_request
 from podium.cli.progress import FoldReporter, print_leaderboard
 from podium.exceptions import PodiumError
 
+if TYPE_CHECKING:
+    from podium.config import RunRequest
+
 
 @command()
+@with_request
 def run(
-    competition: CompetitionArg,
-    pipeline: PipelineOpt = None,
-    set_: SetOpt = None,
-    data_dir: DataDirOpt = None,
-    seed: SeedOpt = None,
+    request: RunRequest,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Submission path (default: under the competition)."),
@@ -63,17 +64,15 @@ def run(
     reporter = FoldReporter(err)
     with reporter:
         outcome = run_competition(
-            competition,
-            root=project_root(),
-            pipeline=pipeline,
-            overrides=(
-                *(set_ or ()),
-                *(["cache=off"] if no_cache else []),
-                *([f"data.sample={sample}"] if sample is not None else []),
-                *([f"executor={executor}"] if executor is not None else []),
+            replace(
+                request,
+                overrides=(
+                    *request.overrides,
+                    *(["cache=off"] if no_cache else []),
+                    *([f"data.sample={sample}"] if sample is not None else []),
+                    *([f"executor={executor}"] if executor is not None else []),
+                ),
             ),
-            seed=seed,
-            data_dir=data_dir,
             output=output,
             on_start=reporter.start,
             on_fold=reporter.fold,
@@ -110,24 +109,12 @@ def run(
 
 
 @command()
-def validate(
-    competition: CompetitionArg,
-    pipeline: PipelineOpt = None,
-    set_: SetOpt = None,
-    data_dir: DataDirOpt = None,
-    seed: SeedOpt = None,
-) -> None:
+@with_request
+def validate(request: RunRequest) -> None:
     """Check config and data and build the folds, without training."""
     from podium.runner import plan_run
 
-    plan = plan_run(
-        competition,
-        root=project_root(),
-        pipeline=pipeline,
-        overrides=tuple(set_ or ()),
-        seed=seed,
-        data_dir=data_dir,
-    )
+    plan = plan_run(request)
     from podium.engine import check_stages
 
     checked = check_stages(plan)

@@ -27,31 +27,25 @@ def _registry(competition: str | None) -> Registry:
     return competition_registry(load_config(competition, root=project_root()))
 
 
-@command()
-def stages(
-    competition: Annotated[
-        str | None,
-        typer.Argument(help="Also list this competition's plug-in stages (name or folder)."),
-    ] = None,
-    markdown: MarkdownOpt = False,
-) -> None:
-    """Every stage: parameters, defaults, a one-line description and its leakage."""
-    from podium.engine.reference import reference_text
+def _listing(kind: str, doc: str) -> None:
+    """Register ``podium <kind>s``: every ``kind`` of the registry (``doc``: its help)."""
 
-    text = reference_text(_registry(competition), "stage", markdown=markdown)
-    out.print(text, markup=False, end="")
+    def listing(competition: str | None = None, markdown: bool = False) -> None:
+        from podium.engine.reference import reference_text
+
+        text = reference_text(_registry(competition), kind, markdown=markdown)
+        out.print(text, markup=False, end="")
+
+    also = f"Also list this competition's plug-in {kind}s (name or folder)."
+    listing.__annotations__ = {
+        "competition": Annotated[str | None, typer.Argument(help=also)],
+        "markdown": MarkdownOpt,
+        "return": None,
+    }
+    listing.__doc__ = doc
+    listing.__name__ = listing.__qualname__ = f"{kind}s"
+    command(f"{kind}s")(listing)
 
 
-@command()
-def models(
-    competition: Annotated[
-        str | None,
-        typer.Argument(help="Also list this competition's plug-in models (name or folder)."),
-    ] = None,
-    markdown: MarkdownOpt = False,
-) -> None:
-    """Every model: the tasks it supports and the parameters podium sets by default."""
-    from podium.engine.reference import reference_text
-
-    text = reference_text(_registry(competition), "model", markdown=markdown)
-    out.print(text, markup=False, end="")
+_listing("stage", "Every stage: parameters, defaults, a one-line description and its leakage.")
+_listing("model", "Every model: the tasks it supports and the parameters podium sets by default.")

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from podium.cli.app import command, err, out, print_notices, project_root
-from podium.cli.options import (
-    CompetitionArg,
-    DataDirOpt,
-    PipelineOpt,
-    SeedOpt,
-    SetOpt,
-    StorageOpt,
-    StudyOpt,
-)
+from podium.cli.options import CompetitionArg, PipelineOpt, StorageOpt, StudyOpt, with_request
+
+if TYPE_CHECKING:
+    from podium.config import RunRequest
 
 __all__ = ["tune", "study", "reuse_command"]
 
@@ -75,12 +70,12 @@ class _TrialPrinter:
 
 
 @command()
+@with_request
 def tune(
-    competition: CompetitionArg,
+    request: RunRequest,
     trials: Annotated[
         int, typer.Option("--trials", "-n", help="Complete + pruned trials the study should hold.")
     ],
-    pipeline: PipelineOpt = None,
     model: _Model = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Start no trial after this many seconds.")
@@ -91,9 +86,6 @@ def tune(
     storage: StorageOpt = None,
     study: StudyOpt = None,
     pruner: Annotated[str, typer.Option("--pruner", help="median, hyperband or none.")] = "median",
-    set_: SetOpt = None,
-    data_dir: DataDirOpt = None,
-    seed: SeedOpt = None,
     heartbeat: Annotated[
         int, typer.Option("--heartbeat", hidden=True, help="Seconds between trial heartbeats.")
     ] = 5,
@@ -109,14 +101,9 @@ def tune(
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     printer = _TrialPrinter()
     result = run_tuning(
-        competition,
-        root=project_root(),
+        request,
         n_trials=trials,
-        pipeline=pipeline,
         model=model,
-        overrides=tuple(set_ or ()),
-        seed=seed,
-        data_dir=data_dir,
         timeout=timeout,
         workers=workers,
         storage=storage,
@@ -140,36 +127,28 @@ def tune(
     for key, value in {**b.params, **b.final}.items():
         out.print(f"  {key} = {value!r}")
     hint = reuse_command(
-        competition, pipeline=result.setup.cfg.pipeline_name, study=result.study,
-        storage=storage, set_=set_, data_dir=data_dir, seed=seed,
-    )  # fmt: skip
+        request, pipeline=result.setup.cfg.pipeline_name, study=result.study, storage=storage
+    )
     out.print(f"use them: {hint}", markup=False)
 
 
 def reuse_command(
-    competition: str,
-    *,
-    pipeline: str,
-    study: str,
-    storage: str | None = None,
-    set_: list[str] | None = None,
-    data_dir: Any = None,
-    seed: int | None = None,
+    request: RunRequest, *, pipeline: str, study: str, storage: str | None = None
 ) -> str:
     """The ``podium run`` command that reuses this study's best trial: the same pipeline,
     study (hence model and folds), storage, ``--set``, data and seed as the tuning."""
     import shlex
 
-    args = ["podium", "run", competition, "--pipeline", pipeline, "--params", "best"]
-    args += ["--study", study]
+    args = ["podium", "run", str(request.competition), "--pipeline", pipeline]
+    args += ["--params", "best", "--study", study]
     if storage:
         args += ["--storage", storage]
-    for item in set_ or ():
+    for item in request.overrides:
         args += ["--set", item]
-    if data_dir is not None:
-        args += ["--data-dir", str(data_dir)]
-    if seed is not None:
-        args += ["--seed", str(seed)]
+    if request.data_dir is not None:
+        args += ["--data-dir", str(request.data_dir)]
+    if request.seed is not None:
+        args += ["--seed", str(request.seed)]
     return shlex.join(args)
 
 

@@ -16,6 +16,7 @@ from podium.config.pipeline_schema import (
     PipelineConfig,
     StageSpec,
 )
+from podium.config.request import RunRequest
 from podium.config.schema import (
     COLUMN_KINDS,
     CV_SCHEMES,
@@ -44,6 +45,7 @@ __all__ = [
     "ModelSpec",
     "PipelineConfig",
     "ResolvedConfig",
+    "RunRequest",
     "StageSpec",
     "SubmissionSpec",
     "TrackingSpec",

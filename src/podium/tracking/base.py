@@ -10,8 +10,8 @@ URI fails fast, before MLflow is imported.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Tracker",
     "NullTracker",
+    "RunOptions",
+    "TrackerBase",
     "Plot",
     "RunSummary",
     "flatten_params",
@@ -254,10 +256,23 @@ def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, str
     return flat
 
 
-class NullTracker:
-    """A :class:`Tracker` that records nothing; ``run()`` yields ``""``."""
+@dataclass(frozen=True)
+class RunOptions:
+    """The options of one :meth:`Tracker.run` call (see there), its tags as strings."""
 
-    @contextmanager
+    nested: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+    start_time: float | None = None
+    end_time: float | None = None
+    batch: bool = False
+
+
+class TrackerBase:
+    """:meth:`Tracker.run` for podium's trackers, written once: it packs the call's
+    options into :class:`RunOptions` and opens the run with the tracker's ``_run``."""
+
+    # Tracker.run's signature stated again: a class implements a Protocol by stating its
+    # methods (this statement serves NullTracker, MlflowTracker and ProcessTracker).
     def run(
         self,
         name: str,
@@ -267,10 +282,24 @@ class NullTracker:
         start_time: float | None = None,
         end_time: float | None = None,
         batch: bool = False,
-    ) -> Iterator[str]:
-        """Yield an empty run id and do nothing else."""
-        yield ""
+    ) -> AbstractContextManager[str]:
+        """Open a run and yield its id; see :meth:`Tracker.run`."""
+        strings = {str(k): str(v) for k, v in (tags or {}).items()}
+        return self._run(name, RunOptions(nested, strings, start_time, end_time, batch))
 
+    def _run(self, name: str, options: RunOptions) -> AbstractContextManager[str]:
+        raise NotImplementedError
+
+
+class NullTracker(TrackerBase):
+    """A :class:`Tracker` that records nothing; ``run()`` yields ``""``."""
+
+    def _run(self, name: str, options: RunOptions) -> AbstractContextManager[str]:
+        return nullcontext("")
+
+    # Each method of the Tracker protocol stated again, as every tracker states it: one
+    # that did not would not be a Tracker (inheriting the protocol's bodies would make
+    # every method optional for the trackers that subclass it).
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Do nothing."""
 

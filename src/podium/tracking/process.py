@@ -28,12 +28,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import contextmanager, suppress
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from podium.exceptions import TrackingError, one_line
-from podium.tracking.base import _close_figure, flatten_params
+from podium.tracking.base import RunOptions, TrackerBase, _close_figure, flatten_params
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -118,7 +119,7 @@ def _stop(proc: subprocess.Popen[bytes], conn: Connection, grace: float = 0.0) -
     proc.wait()
 
 
-class ProcessTracker:
+class ProcessTracker(TrackerBase):
     """Log to MLflow from a child process; same arguments as ``MlflowTracker``.
 
     The constructor returns at once; :meth:`wait_ready` (called by the first forwarded
@@ -284,29 +285,10 @@ class ProcessTracker:
 
     # -- the Tracker interface ------------------------------------------------------------
 
-    def run(
-        self,
-        name: str,
-        *,
-        nested: bool = False,
-        tags: Mapping[str, str] | None = None,
-        start_time: float | None = None,
-        end_time: float | None = None,
-        batch: bool = False,
-    ) -> AbstractContextManager[str]:
-        """Open a run in the child and yield its id; see ``Tracker.run``."""
-        options = {
-            "nested": nested,
-            "tags": {str(k): str(v) for k, v in (tags or {}).items()},
-            "start_time": start_time,
-            "end_time": end_time,
-            "batch": batch,
-        }
-        return self._run(name, options)
-
     @contextmanager
-    def _run(self, name: str, options: dict[str, Any]) -> Iterator[str]:
-        run_id = self._call("enter", name, options)
+    def _run(self, name: str, options: RunOptions) -> Iterator[str]:
+        """Open a run in the child and yield its id; see ``Tracker.run``."""
+        run_id = self._call("enter", name, asdict(options))
         self._open.append(run_id)
         try:
             yield run_id

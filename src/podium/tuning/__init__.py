@@ -4,7 +4,7 @@ and every trial as a nested tracking run.
 
 Example:
     >>> from podium.tuning import tune
-    >>> result = tune("telecom_churn", root=Path("."), n_trials=50, workers=2)
+    >>> result = tune(RunRequest("telecom_churn", root=Path(".")), n_trials=50, workers=2)
     >>> result.best.overrides()        # the --set strings `podium run --params best` uses
 """
 

@@ -8,24 +8,23 @@ both as ``--set`` overrides placed before the user's own ``--set`` (which still 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from podium.config import load_config
+from podium.config import RunRequest
 from podium.engine import Plan, prepare
 from podium.session import competition_registry
-from podium.stores import redact, sqlite_path
+from podium.stores import redact
 from podium.tracking.base import Tracker
 from podium.tuning.space import format_override
 from podium.tuning.study import (
     TuningError,
-    default_storage,
     find_studies,
     load_study,
     open_storage,
+    storage_url,
 )
 
 if TYPE_CHECKING:
@@ -103,11 +102,8 @@ def save_best(study: optuna.Study, tracker: Tracker) -> BestParams | None:
 
 def apply_best(
     plan: Plan,
+    request: RunRequest,
     *,
-    root: Path,
-    pipeline: str | None = None,
-    overrides: tuple[str, ...] | list[str] = (),
-    seed: int | None = None,
     params: str = "best",
     storage: str | None = None,
     study: str | None = None,
@@ -120,7 +116,7 @@ def apply_best(
 
     Args:
         plan: the run's plan without tuned parameters (its data is reused).
-        root, pipeline, overrides, seed: as given to the run.
+        request: the run's request (its ``--set`` overrides win over the tuned values).
         params: only ``"best"``.
         storage: Optuna storage URL (default: the competition's ``optuna.db``).
         study: one study name.
@@ -139,9 +135,8 @@ def apply_best(
     if params != "best":
         raise TuningError(f"--params {params!r}: only 'best' is supported")
     cfg = plan.cfg
-    url = storage or default_storage(cfg.competition_dir)
-    db = sqlite_path(url)
-    if storage is None and db is not None and not db.is_file():
+    url, stored = storage_url(storage, cfg.competition_dir)
+    if not stored:
         raise TuningError(f"no tuning storage at {url}; run `podium tune {cfg.competition.name}`")
     st = open_storage(url, heartbeat_interval=None)
     fp = plan.fold_fingerprint
@@ -180,13 +175,9 @@ def apply_best(
                 )
             merged[key] = (value, b.study)
     sets = [s for b in chosen for s in b.overrides(keep_early_stopping=keep_early_stopping)]
-    new_cfg = load_config(
-        cfg.competition_file,
-        root=root,
-        pipeline=pipeline,
-        overrides=(*sets, *overrides),
-        seed=seed,
-    )
+    new_cfg = replace(
+        request, competition=cfg.competition_file, overrides=(*sets, *request.overrides)
+    ).config()
     new_plan = prepare(new_cfg, plan.data, competition_registry(new_cfg))
     tags = {
         "podium.params": "best",

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from podium.config import load_config
-from podium.stores import redact, sqlite_path
+from podium.stores import redact
 from podium.tuning.session import StudyCounts, count_states
 from podium.tuning.study import (
     TuningError,
-    default_storage,
     find_studies,
     load_study,
     open_storage,
+    storage_url,
 )
 
 if TYPE_CHECKING:
@@ -63,9 +63,8 @@ def study_reports(
         ConfigError: unknown competition. TuningError: unreachable storage, unknown study.
     """
     cfg = load_config(competition, root=root, pipeline=pipeline)
-    url = storage or default_storage(cfg.competition_dir)
-    db = sqlite_path(url)
-    if storage is None and db is not None and not db.is_file():
+    url, stored = storage_url(storage, cfg.competition_dir)
+    if not stored:
         return url, []  # nothing tuned yet; do not create an empty database
     st = open_storage(url, heartbeat_interval=None)
     if study is not None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from podium.config import RunRequest
 from podium.outputs import unique_run_name
 from podium.session import open_tracker
 from podium.stores import redact
@@ -119,15 +120,10 @@ def _mlflow_tracker(uri: str | None, experiment: str, root: Path) -> Tracker:
 
 
 def tune(
-    competition: str | Path,
+    request: RunRequest,
     *,
-    root: Path,
     n_trials: int,
-    pipeline: str | None = None,
     model: str | None = None,
-    overrides: tuple[str, ...] | list[str] = (),
-    seed: int | None = None,
-    data_dir: Path | None = None,
     timeout: float | None = None,
     workers: int = 1,
     storage: str | None = None,
@@ -141,10 +137,9 @@ def tune(
     """Tune one model of a pipeline until its study has ``n_trials`` complete + pruned trials.
 
     Args:
-        competition: a name under ``root/competitions`` or a path to its folder.
-        root: the project folder.
+        request: the run it tunes (competition, project folder, ``--pipeline``, ``--set``,
+            ``--seed``, ``--data-dir``), as for ``podium run``.
         n_trials: the study's target; a re-run of a finished study runs nothing.
-        pipeline, overrides, seed, data_dir: as for ``podium run``.
         model: the pipeline model to tune (default: the first).
         timeout: stop starting trials after this many seconds.
         workers: processes on this machine (each runs single-threaded models).
@@ -169,8 +164,9 @@ def tune(
     if timeout is not None and timeout <= 0:
         raise TuningError(f"--timeout must be > 0 seconds, got {timeout:g}")
     start = time.time()
-    sets = tuple(overrides) if workers == 1 else ("n_jobs=1", *overrides)
-    args = TuneArgs(str(competition), Path(root), pipeline, model, sets, seed, data_dir)
+    if workers > 1:
+        request = replace(request, overrides=("n_jobs=1", *request.overrides))
+    args = TuneArgs(request, model)
     setup = prepare_tuning(args)
     make_pruner(pruner, setup.plan.n_folds)  # an unknown name fails before the study
     cfg = setup.cfg
@@ -189,8 +185,9 @@ def tune(
             # process is killed; the workers write their trial runs in-process.
             comp = cfg.competition
             experiment = comp.tracking.experiment or comp.name
-            tracker = functools.partial(_mlflow_tracker, comp.tracking.uri, experiment, args.root)
-            trk = stack.enter_context(open_tracker(cfg, args.root))
+            root = request.root
+            tracker = functools.partial(_mlflow_tracker, comp.tracking.uri, experiment, root)
+            trk = stack.enter_context(open_tracker(cfg, root))
         else:
             trk = tracker()
         ended = getattr(trk, "end_orphaned_runs", None)

@@ -7,11 +7,10 @@ before a study is touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from podium.config import ResolvedConfig, load_config
+from podium.config import ResolvedConfig, RunRequest
 from podium.data import load_data, resolve_data_dir
 from podium.engine import Plan, prepare
 from podium.exceptions import ConfigError, did_you_mean
@@ -25,15 +24,11 @@ __all__ = ["TuneArgs", "TuneSetup", "prepare_tuning", "resolve_space"]
 
 @dataclass(frozen=True)
 class TuneArgs:
-    """The command-line inputs of a session (picklable, for worker processes)."""
+    """The inputs of a session: the run it tunes and the model (picklable, for worker
+    processes)."""
 
-    competition: str
-    root: Path
-    pipeline: str | None = None
+    request: RunRequest
     model: str | None = None
-    overrides: tuple[str, ...] = ()
-    seed: int | None = None
-    data_dir: Path | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,14 +72,10 @@ class TuneSetup:
         from podium.tuning.space import format_override
 
         sets = [format_override(k, v) for k, v in {**self.fixed, **values}.items()]
-        a = self.args
-        return load_config(
-            self.cfg.competition_file,
-            root=a.root,
-            pipeline=a.pipeline,
-            overrides=(*a.overrides, *sets),
-            seed=a.seed,
-        )
+        request = self.args.request
+        return replace(
+            request, competition=self.cfg.competition_file, overrides=(*request.overrides, *sets)
+        ).config()
 
 
 def prepare_tuning(args: TuneArgs) -> TuneSetup:
@@ -93,13 +84,7 @@ def prepare_tuning(args: TuneArgs) -> TuneSetup:
     Raises:
         ConfigError, DataError: bad config, data, model name or search space.
     """
-    cfg = load_config(
-        args.competition,
-        root=args.root,
-        pipeline=args.pipeline,
-        overrides=args.overrides,
-        seed=args.seed,
-    )
+    cfg = args.request.config()
     registry = competition_registry(cfg)
     models = list(cfg.pipeline.models)
     model = args.model or models[0]
@@ -109,9 +94,8 @@ def prepare_tuning(args: TuneArgs) -> TuneSetup:
             f"{did_you_mean(model, models)}"
         )
     space = resolve_space(cfg, model, registry)
-    data = load_data(
-        cfg.competition, resolve_data_dir(cfg.competition, cfg.competition_dir, args.data_dir)
-    )
+    data_dir = resolve_data_dir(cfg.competition, cfg.competition_dir, args.request.data_dir)
+    data = load_data(cfg.competition, data_dir)
     plan = prepare(cfg, data, registry)
     own = cfg.pipeline.models[model].params
     fixed = {p: v for p, v in space.fixed.items() if p.rsplit(".", 1)[1] not in own}

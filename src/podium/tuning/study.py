@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from podium.exceptions import PodiumError, did_you_mean, one_line
-from podium.stores import creation_lock, redact, store_problem
+from podium.stores import creation_lock, redact, sqlite_path, store_problem
 
 if TYPE_CHECKING:
     import optuna
@@ -30,6 +30,7 @@ __all__ = [
     "PRUNERS",
     "STUDY_ATTRS",
     "default_storage",
+    "storage_url",
     "default_study_name",
     "check_storage",
     "open_storage",
@@ -55,6 +56,17 @@ class TuningError(PodiumError):
 def default_storage(competition_dir: Path) -> str:
     """``sqlite:///<competition folder>/optuna.db`` (gitignored by ``competitions/*/*.db``)."""
     return f"sqlite:///{(Path(competition_dir) / STUDY_FILE).resolve()}"
+
+
+def storage_url(storage: str | None, competition_dir: Path) -> tuple[str, bool]:
+    """``storage``, else :func:`default_storage`; and whether there is anything to read in
+    it (false only for a default SQLite file not created yet, which reading must not
+    create)."""
+    if storage is not None:
+        return storage, True
+    url = default_storage(competition_dir)
+    db = sqlite_path(url)
+    return url, db is None or db.is_file()
 
 
 def default_study_name(competition: str, pipeline: str, model: str, fold_fingerprint: str) -> str:

@@ -17,6 +17,8 @@ from podium.lifeline import process_token, token_alive
 from podium.stores import creation_lock, sqlite_path
 from podium.tracking.base import (
     Plot,
+    RunOptions,
+    TrackerBase,
     _close_figure,
     check_reachable,
     flatten_params,
@@ -33,7 +35,7 @@ __all__ = ["MlflowTracker"]
 _PNGS_KEPT = 4  # drawn plots kept for logging again
 
 
-class MlflowTracker(Reading):
+class MlflowTracker(Reading, TrackerBase):
     """Log podium runs to MLflow through an ``MlflowClient`` (no global MLflow state).
 
     Args:
@@ -124,16 +126,7 @@ class MlflowTracker(Reading):
         return run_id
 
     @contextmanager
-    def run(
-        self,
-        name: str,
-        *,
-        nested: bool = False,
-        tags: Mapping[str, str] | None = None,
-        start_time: float | None = None,
-        end_time: float | None = None,
-        batch: bool = False,
-    ) -> Iterator[str]:
+    def _run(self, name: str, options: RunOptions) -> Iterator[str]:
         """Open a run and yield its id; see :meth:`podium.tracking.base.Tracker.run`.
 
         ``start_time`` and ``end_time`` (seconds since the epoch) record work done before
@@ -144,11 +137,11 @@ class MlflowTracker(Reading):
         database transaction (~30 ms with SQLite), so a run logged all at once saves many.
         """
         parent = self._open_run()
-        if parent is not None and not nested:
+        if parent is not None and not options.nested:
             raise TrackingError(
                 f"cannot start run {name!r} while run {parent} is open - pass nested=True"
             )
-        all_tags = {**self._context_tags, **{k: str(v) for k, v in (tags or {}).items()}}
+        all_tags = {**self._context_tags, **options.tags}
         all_tags["mlflow.runName"] = name
         all_tags[WRITER_TAG] = self._writer
         if parent is not None:
@@ -158,13 +151,13 @@ class MlflowTracker(Reading):
                 self.experiment_id,
                 tags=all_tags,
                 run_name=name,
-                start_time=None if start_time is None else int(start_time * 1000),
+                start_time=None if options.start_time is None else int(options.start_time * 1000),
             )
         run_id = created.info.run_id
-        ended = None if end_time is None else int(end_time * 1000)
+        ended = None if options.end_time is None else int(options.end_time * 1000)
         stack = self._stacks.setdefault(threading.get_ident(), [])
         stack.append(run_id)
-        if batch:
+        if options.batch:
             self._held[run_id] = {"metrics": [], "params": [], "tags": []}
         try:
             yield run_id
