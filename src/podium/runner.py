@@ -157,7 +157,7 @@ def run_competition(
             staged(target) as draft,  # renamed onto target once the run is recorded
             tracker.run(
                 run_name,
-                tags={**_tags(plan, root, request.overrides), **tuned},
+                tags={**_tags(plan, root, request.overrides), **tuned, **_skipped(result)},
                 start_time=started,
                 batch=True,
             ) as run_id,
@@ -193,6 +193,11 @@ def run_competition(
         result=result,
         phases=clock,
     )
+
+
+def _skipped(result: Any) -> dict[str, str]:
+    """``podium.skipped``: the models the time limit left out, if any."""
+    return {"podium.skipped": ",".join(result.skipped)} if result.skipped else {}
 
 
 def _tags(plan: Plan, root: Path, overrides: tuple[str, ...]) -> dict[str, str]:

@@ -52,6 +52,12 @@ def run(
             "--executor", help="Where folds run: local, dask or a tcp://host:8786 scheduler."
         ),
     ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit", help="Seconds: models not started by then are skipped (time_limit)."
+        ),
+    ] = None,
 ) -> None:
     """Cross-validate the pipeline, log the run to MLflow and write a submission."""
     from podium.tracking.process import warm_up
@@ -71,6 +77,7 @@ def run(
                     *(["cache=off"] if no_cache else []),
                     *([f"data.sample={sample}"] if sample is not None else []),
                     *([f"executor={executor}"] if executor is not None else []),
+                    *([f"time_limit={time_limit}"] if time_limit is not None else []),
                 ),
             ),
             output=output,

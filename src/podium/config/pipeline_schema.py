@@ -99,6 +99,10 @@ class PipelineConfig(_Strict):
     """Threads per model; None: 1 below 50k rows, else every core."""
     n_workers: int | None = None
     """Folds fitted at once in separate processes (None: 1); results do not depend on it."""
+    time_limit: Annotated[float, at_least(0)] | None = None
+    """Seconds for the models' cross-validation: once it has run this long, the models not
+    yet started are skipped (the first model always runs, a started one finishes); the
+    ensemble is made of the models that ran. The run prints and logs what it skipped."""
     executor: str = "local"
     """``local``, ``dask`` (at ``executor_address``) or a tcp:// address: podium.engine.executor"""
     executor_address: str | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ class ExperimentResult:
     details: dict[str, Any] = field(default_factory=dict)
     cv_std_repeats: float | None = None
     """Repeated CV: the std over repeats of each repeat's CV (``None``: one assignment)."""
+    skipped: tuple[str, ...] = ()
+    """Models not run: the pipeline's ``time_limit`` had passed before they started."""
 
 
 TIME_ORDERED = ("time", "period_tail")
@@ -90,7 +93,13 @@ def run_models(
     except ConfigError as exc:
         raise ConfigError(f"{cfg.source_of('executor')}: {exc}") from None
     data_ref = DataRef(cfg.competition, str(plan.data.data_dir), plan.data.fingerprint)
+    started = time.perf_counter()
+    skipped: list[str] = []
     for i, (name, (chain, model)) in enumerate(plan.models.items()):
+        if results and pipe.time_limit is not None:
+            if time.perf_counter() - started >= pipe.time_limit:
+                skipped.append(name)
+                continue
         spec = pipe.models[name]
         use_cache = wants_cache(chain, pipe.cache)
 
@@ -115,7 +124,7 @@ def run_models(
         results[name] = result
         if on_model is not None:
             on_model(result)
-    return _choose(plan, results)
+    return dataclasses.replace(_choose(plan, results), skipped=tuple(skipped))
 
 
 def cross_validate(

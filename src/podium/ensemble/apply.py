@@ -39,7 +39,10 @@ def apply_ensemble(
     if spec.method == "best" or len(exp.results) < 2:
         return exp
     registry = registry or plan.registry or default_registry()
-    members = spec.members or list(exp.results)
+    # models the time limit skipped are left out (an ensemble of one is that model)
+    members = [m for m in spec.members or list(exp.results) if m not in exp.skipped]
+    if len(members) < 2 and exp.skipped:
+        return exp
     unknown = [m for m in members if m not in exp.results]
     if unknown:
         where = plan.cfg.source_of("ensemble.members")

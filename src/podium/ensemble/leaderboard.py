@@ -97,7 +97,7 @@ class Leaderboard:
         if rest:
             out += [fmt(["-" * w for w in widths]), *rest]
         if self.remark:
-            out.append(self.remark)
+            out.extend(self.remark.splitlines())
         return out
 
     def to_text(self) -> str:
@@ -135,6 +135,9 @@ def build_leaderboard(metric: Any, result: ExperimentResult) -> Leaderboard:
                 result.cv_std, None, None,
             )
         )  # fmt: skip
+    if result.skipped:
+        skipped = f"not run (time limit): {', '.join(result.skipped)}"
+        remark = skipped if remark is None else f"{remark}\n{skipped}"
     return Leaderboard(metric.name, tuple(rows), label, remark)
 
 
