@@ -186,9 +186,10 @@ def test_mlflow_runs_table_shows_the_cv_metric_column(browser: Any, two_runs_ui)
         page.goto(f"{base}/#{runs_view_path(exp_id)}")
         header = page.get_by_role("columnheader", name="cv_roc_auc", exact=True)
         header.first.wait_for(state="visible", timeout=60_000)
+        # the rest of the table renders after the first header on a busy machine: wait
         std = page.get_by_role("columnheader", name="cv_roc_auc_std", exact=True)
-        assert std.first.is_visible()
-        assert page.get_by_text("podium: CV roc_auc").first.is_visible()
+        std.first.wait_for(state="visible", timeout=60_000)
+        page.get_by_text("podium: CV roc_auc").first.wait_for(state="visible", timeout=60_000)
         for run_id in ui["ids"]:
             run = json.loads(_get(f"{base}/api/2.0/mlflow/runs/get?run_id={run_id}", 60))
             metrics = {m["key"]: m["value"] for m in run["run"]["data"]["metrics"]}

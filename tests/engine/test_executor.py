@@ -38,10 +38,9 @@ def cluster():
         executor_mod.close_clients()
 
 
-def _run(root: Path, name: str, out: Path, overrides: list[str], **kw):
-    return run_competition(
-        RunRequest(name, root=root, overrides=overrides), output=out, tracker=NullTracker(), **kw
-    )
+def _run(root: Path, name: str, out: Path, overrides: list[str], pipeline: str | None = None):
+    request = RunRequest(name, root=root, pipeline=pipeline, overrides=overrides)
+    return run_competition(request, output=out, tracker=NullTracker())
 
 
 def test_dask_run_equals_local_run(make_competition, tmp_path, cluster) -> None:
