@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 __all__ = [
     "Terminated",
@@ -40,6 +41,7 @@ _watched: dict[int, int] = {}  # our pid -> the parent pid a watchdog follows
 _lock = threading.Lock()
 _hold = [0]  # > 0: a signal handle_signals catches waits (a trial being registered)
 _held: list[int] = []  # the signals that came while held
+_lost: list[int] = []  # a signal whose exception a finalizer swallowed: deliver it again
 
 
 class Terminated(KeyboardInterrupt):
@@ -66,8 +68,9 @@ def handle_signals(*, once: bool = False, sigint: bool = False) -> None:
     fired: list[int] = []
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if once and fired:
+        if once and fired and not _lost:
             return
+        _lost.clear()
         fired.append(signum)
         threading.excepthook = _quiet
         if _hold[0]:
@@ -78,6 +81,26 @@ def handle_signals(*, once: bool = False, sigint: bool = False) -> None:
     signal.signal(signal.SIGTERM, handler)
     if sigint:
         signal.signal(signal.SIGINT, handler)
+    sys.unraisablehook = _redeliver
+
+
+def _redeliver(args: Any) -> None:
+    """``sys.unraisablehook``: a signal's exception raised inside a finalizer (a
+    ``__del__``, a weakref callback of a library, run by the garbage collector) cannot
+    leave it; Python would print it as "Exception ignored" with a traceback and go on as
+    if no signal had come. The signal is sent again instead, to be raised where the code
+    can handle it. Other unraisable errors are printed as Python prints them."""
+    exc = args.exc_value
+    if isinstance(exc, KeyboardInterrupt):
+        signum = getattr(exc, "signum", signal.SIGINT)
+        _lost.append(signum)
+        # from another thread, a moment later: sent from here, the handler would run at
+        # once, still inside this hook
+        resend = threading.Timer(0.01, os.kill, (os.getpid(), signum))
+        resend.daemon = True
+        resend.start()
+        return
+    sys.__unraisablehook__(args)
 
 
 @contextmanager
