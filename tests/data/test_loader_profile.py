@@ -50,6 +50,19 @@ def test_train_only_dropped_and_datetimes_parsed(make_competition) -> None:
     assert data.profile["color"].kind == "categorical"
 
 
+def _empty_in_test(train, test, sample):
+    train["sensor"] = np.arange(len(train)) * 0.5
+    test["sensor"] = np.nan  # a column of the test file with no value at all
+
+
+def test_column_all_missing_in_test_dropped(make_competition) -> None:
+    data = _load(make_competition(edit=_empty_in_test))
+    assert data.profile.kinds["sensor"] == "train_only"
+    assert data.profile["sensor"].reason.startswith("all missing in test.csv")
+    assert "sensor" not in data.train.columns
+    assert "columns all missing in test.csv dropped: sensor" in data.notices
+
+
 def _datetime_id(train, test, sample):
     n, m = len(train), len(test)
     stamps = pd.date_range("2011-01-01", periods=n + m, freq="h").strftime("%Y-%m-%d %H:%M:%S")

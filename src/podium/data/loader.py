@@ -274,10 +274,14 @@ def _features(
     kinds = profile.kinds
     notices = []
     dropped = [c for c in candidates if kinds[c] == "train_only"]
-    if dropped:
+    absent = [c for c in dropped if profile[c].n_distinct_test is None]
+    if absent:
         notices.append(
-            f"train-only columns dropped: {', '.join(dropped)} (absent from {test_path.name})"
+            f"train-only columns dropped: {', '.join(absent)} (absent from {test_path.name})"
         )
+    if len(absent) < len(dropped):
+        empty = ", ".join(c for c in dropped if c not in absent)
+        notices.append(f"columns all missing in {test_path.name} dropped: {empty}")
     features = [c for c in candidates if kinds[c] != "train_only"]
     if spec.id is not None and spec.id in kinds and kinds[spec.id] == "datetime":
         if spec.datetime_id:
