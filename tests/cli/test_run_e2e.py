@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from mlflow import MlflowClient
 from typer.testing import CliRunner
 
@@ -117,7 +118,8 @@ def test_new_scaffolds_a_competition(tmp_path, monkeypatch) -> None:
     (tmp_path / "competitions").mkdir()
     result = runner.invoke(app, ["new", "spaceship"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "competitions" / "spaceship" / "competition.yaml").is_file()
+    written = tmp_path / "competitions" / "spaceship" / "competition.yaml"
+    assert "pipeline" not in yaml.safe_load(written.read_text())  # zero config: auto
     again = runner.invoke(app, ["new", "spaceship"])
     assert again.exit_code == 2 and "already exists" in again.output
 

@@ -164,7 +164,7 @@ task: binary          # binary | multiclass | regression
 metric: roc_auc       # roc_auc logloss accuracy f1 | rmse rmsle mae
 cv: {{scheme: auto, n_splits: 5}}   # auto: the scheme that mimics how test relates to train
 seed: 42
-pipeline: baseline
+# pipeline: auto      # the default: pipelines/auto.yaml, zero config; name another here
 overrides: {{}}
 submission: {{id: id, target: target, kind: probability}}
 tracking: {{experiment: {name}}}
