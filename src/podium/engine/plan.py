@@ -220,10 +220,27 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         models=models,
         registry=registry,
         target_range=target_range(comp.task, metric, raw_y),
-        target_note=f"target_transform: {transform}; {note}",
+        target_note=f"target_transform: {transform}; {note}" + _rare_classes(y, classes, folds),
         relation=relation,
         extra_folds=extra,
         sizing=tuple(sizing),
+    )
+
+
+def _rare_classes(y: np.ndarray, classes: np.ndarray | None, folds: Folds) -> str:
+    """``; class 'rare' has 3 rows, fewer than the 5 folds ...`` (empty when none)."""
+    if classes is None:
+        return ""
+    counts = np.bincount(y, minlength=len(classes))
+    rare = [(classes[i], int(counts[i])) for i in np.argsort(counts, kind="stable")]
+    rare = [(c, n) for c, n in rare if n < folds.n_splits]
+    if not rare:
+        return ""
+    shown = ", ".join(f"{str(c)!r} ({n} rows)" for c, n in rare[:3])
+    more = f" and {len(rare) - 3} more" if len(rare) > 3 else ""
+    return (
+        f"; classes of fewer rows than the {folds.n_splits} folds: {shown}{more} "
+        "(each row validated in its own fold)"
     )
 
 
