@@ -79,23 +79,27 @@ def test_value_columns() -> None:
 def _rare(rows: int):
     def edit(train, test, sample):
         train["target"] = train["target"].map(NAMES)
-        train.loc[: rows - 1, "target"] = "Rare"
-        columns = ["Adoption", "Died", "Rare", "Transfer"]
+        train.loc[: rows - 1, "target"] = "Unknown"  # sorts last: the highest class code
+        columns = ["Adoption", "Died", "Transfer", "Unknown"]
         return train, test, pd.DataFrame({"id": test["id"], **{c: 0.0 for c in columns}})
 
     return edit
 
 
-def test_rare_class_of_fewer_rows_than_folds_runs(make_competition, monkeypatch, delete) -> None:
-    """A class of 2 rows and 4 folds (real competitions have them): the run says so and
-    writes a full submission (was: refused, 'cv.n_splits=4 is larger than ... class 2')."""
+@pytest.mark.parametrize("rows", [2, 1])
+def test_rare_class_of_fewer_rows_than_folds_runs(
+    make_competition, monkeypatch, delete, rows
+) -> None:
+    """A class of 2 rows (or 1) and 4 folds, as real competitions have: the run says so
+    and writes a full submission (was: refused, 'cv.n_splits=4 is larger than ... class
+    3'; a one-row class: a traceback from the metric, the fold's model had 3 columns)."""
     comp = make_competition(
         task="multiclass",
         config={"submission.kind": "probability", "submission.target": delete},
-        edit=_rare(2),
+        edit=_rare(rows),
     )
     monkeypatch.chdir(comp.parent.parent)
-    note = "classes of fewer rows than the 4 folds: 'Rare' (2 rows)"
+    note = f"classes of fewer rows than the 4 folds: 'Unknown' ({rows} rows)"
     checked = runner.invoke(app, ["validate", "toy", "--pipeline", "auto"])
     assert checked.exit_code == 0, checked.output
     assert note in checked.output
@@ -104,6 +108,6 @@ def test_rare_class_of_fewer_rows_than_folds_runs(make_competition, monkeypatch,
     assert note in result.output
     (path,) = (comp / "submissions").glob("*.csv")
     sub = pd.read_csv(path)
-    probs = sub[["Adoption", "Died", "Rare", "Transfer"]].to_numpy()
+    probs = sub[["Adoption", "Died", "Transfer", "Unknown"]].to_numpy()
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-9)
-    assert len(sub) == 80 and (probs[:, 2] > 0).all() and (probs[:, 2] < 0.2).all()
+    assert len(sub) == 80 and (probs[:, 3] > 0).all() and (probs[:, 3] < 0.2).all()

@@ -240,7 +240,8 @@ def _rare_classes(y: np.ndarray, classes: np.ndarray | None, folds: Folds) -> st
     more = f" and {len(rare) - 3} more" if len(rare) > 3 else ""
     return (
         f"; classes of fewer rows than the {folds.n_splits} folds: {shown}{more} "
-        "(each row validated in its own fold)"
+        "(each row validated in its own fold; a class of one row is unknown to that fold's "
+        "model)"
     )
 
 
