@@ -83,7 +83,7 @@ def test_new_with_data_dir_writes_kinds_as_comments(
     assert "  # kinds:\n" in text
     assert "  #   color:  categorical\n" in text
     assert "  #   id:     id\n" in text
-    assert "  # absent from test.csv: target, casual\n" in text
+    assert "  # absent from (or empty in) test.csv: target, casual\n" in text
     assert yaml.safe_load(text)["data"]["target"] == "target"
     uncommented = text.replace("  # kinds:", "  kinds:").replace("  #   ", "    ")
     kinds = yaml.safe_load(uncommented)["data"]["kinds"]
