@@ -52,6 +52,15 @@ CASES = [
         r"train file not found: .*train.csv",
     ),
     (
+        "sample file named in another style",
+        {},
+        None,
+        lambda c: (c / "data" / "sample_submission.csv").rename(
+            c / "data" / "sampleSubmission.csv"
+        ),
+        r"sample submission file not found: .* - did you mean 'sampleSubmission.csv'\?",
+    ),
+    (
         "missing target column",
         {"data.target": "churn"},
         None,

@@ -281,7 +281,8 @@ def _with_kinds(template: str, data_dir: Path, name: str) -> str:
     for col, kind in profile.kinds.items():
         if kind not in ("train_only", "constant"):
             lines.append(f"  #   {col + ':':<{width}} {kind}")
-    for kind, what in (("constant", "constant"), ("train_only", f"absent from (or empty in) {test.name}")):
+    empty = f"absent from (or empty in) {test.name}"
+    for kind, what in (("constant", "constant"), ("train_only", empty)):
         cols = profile.columns(kind)
         if cols:
             lines.append(f"  # {what}: {', '.join(cols)}")
