@@ -113,6 +113,22 @@ def test_validate_trains_nothing(make_competition, monkeypatch) -> None:
     assert not (comp / "submissions").exists()
 
 
+def test_validate_names_the_class_of_string_binary_probabilities(
+    make_competition, monkeypatch
+) -> None:
+    def yes_no(train, test, sample):
+        train["target"] = train["target"].map({0: "no", 1: "yes"})
+
+    comp = make_competition(edit=yes_no)
+    monkeypatch.chdir(comp.parent.parent)
+    result = runner.invoke(app, ["validate", "toy"])
+    assert result.exit_code == 0, result.output
+    assert "probabilities are of class 'yes' (the second, sorted)" in result.output
+    make_competition("plain")  # a 0/1 target: nothing to say
+    plain = runner.invoke(app, ["validate", "plain"])
+    assert plain.exit_code == 0 and "probabilities are of class" not in plain.output
+
+
 def test_new_scaffolds_a_competition(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "competitions").mkdir()

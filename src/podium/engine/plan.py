@@ -220,28 +220,32 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         models=models,
         registry=registry,
         target_range=target_range(comp.task, metric, raw_y),
-        target_note=f"target_transform: {transform}; {note}" + _rare_classes(y, classes, folds),
+        target_note=f"target_transform: {transform}; {note}" + _class_notes(y, classes, folds),
         relation=relation,
         extra_folds=extra,
         sizing=tuple(sizing),
     )
 
 
-def _rare_classes(y: np.ndarray, classes: np.ndarray | None, folds: Folds) -> str:
-    """``; class 'rare' has 3 rows, fewer than the 5 folds ...`` (empty when none)."""
+def _class_notes(y: np.ndarray, classes: np.ndarray | None, folds: Folds) -> str:
+    """``; classes of fewer rows than the 5 folds: 'rare' (3 rows) ...``, and which class a
+    binary probability is of when the labels are not 0/1 (empty when neither)."""
     if classes is None:
         return ""
+    positive = ""
+    if len(classes) == 2 and {str(c) for c in classes} != {"0", "1"}:
+        positive = f"; probabilities are of class {str(classes[1])!r} (the second, sorted)"
     counts = np.bincount(y, minlength=len(classes))
     rare = [(classes[i], int(counts[i])) for i in np.argsort(counts, kind="stable")]
     rare = [(c, n) for c, n in rare if n < folds.n_splits]
     if not rare:
-        return ""
+        return positive
     shown = ", ".join(f"{str(c)!r} ({n} rows)" for c, n in rare[:3])
     more = f" and {len(rare) - 3} more" if len(rare) > 3 else ""
     return (
         f"; classes of fewer rows than the {folds.n_splits} folds: {shown}{more} "
         "(each row validated in its own fold; a class of one row is unknown to that fold's "
-        "model)"
+        "model)" + positive
     )
 
 
