@@ -287,7 +287,12 @@ def _with_kinds(template: str, data_dir: Path, name: str) -> str:
         if cols:
             lines.append(f"  # {what}: {', '.join(cols)}")
     anchor = "  target: target\n"
-    return template.replace(anchor, anchor + "\n".join(lines) + "\n", 1)
+    text = template.replace(anchor, anchor + "\n".join(lines) + "\n", 1)
+    from podium.cli.scaffold import guess_fields
+
+    for old, line in (guess_fields(Path(data_dir), test.name, profile) or {}).items():
+        text = text.replace(old, line, 1)
+    return text
 
 
 from podium.cli import tune as _tune  # noqa: F401,E402
