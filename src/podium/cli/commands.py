@@ -290,7 +290,11 @@ def _with_kinds(template: str, data_dir: Path, name: str) -> str:
     text = template.replace(anchor, anchor + "\n".join(lines) + "\n", 1)
     from podium.cli.scaffold import guess_fields
 
-    for old, line in (guess_fields(Path(data_dir), test.name, profile) or {}).items():
+    try:
+        fields = guess_fields(Path(data_dir), test.name, profile) or {}
+    except (OSError, ValueError, KeyError):  # an unreadable sample: the template's lines stay
+        fields = {}
+    for old, line in fields.items():
         text = text.replace(old, line, 1)
     return text
 
