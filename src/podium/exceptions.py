@@ -107,6 +107,9 @@ def one_line(exc: BaseException, *, typed: bool = False, default: str | None = N
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """Return ``" - did you mean 'x'?"`` for the closest choice, or a list of choices."""
     options = sorted(set(choices))
+    same = [o for o in options if o.casefold() == name.casefold() and o != name]
+    if same:  # 'ID' for 'id': a case slip is closer than any spelling
+        return f" - did you mean {same[0]!r}?"
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if close:
         return f" - did you mean {close[0]!r}?"

@@ -34,6 +34,10 @@ def _text_target(train, test, sample):
     train.loc[4, "target"] = "expensive"
 
 
+def _sample_id_upper(train, test, sample):
+    return train, test, sample.rename(columns={"id": "ID"})
+
+
 def _rare_class(train, test, sample):
     train.loc[:, "target"] = 0
     train.loc[:1, "target"] = 1
@@ -46,6 +50,15 @@ CASES = [
         None,
         lambda c: (c / "data" / "train.csv").unlink(),
         r"train file not found: .*train.csv",
+    ),
+    (
+        "sample file named in another style",
+        {},
+        None,
+        lambda c: (c / "data" / "sample_submission.csv").rename(
+            c / "data" / "sampleSubmission.csv"
+        ),
+        r"sample submission file not found: .* - did you mean 'sampleSubmission.csv'\?",
     ),
     (
         "missing target column",
@@ -74,6 +87,13 @@ CASES = [
         _short_sample,
         None,
         r"sample_submission.csv: sample submission has 75 rows but test file test.csv has 80",
+    ),
+    (
+        "sample id column differs in case",
+        {},
+        _sample_id_upper,
+        None,
+        r"sample_submission.csv: submission id column 'id' not found - did you mean 'ID'\?",
     ),
     ("duplicate ids", {}, _dup_test_ids, None, r"test.csv: id column 'id' has 1 duplicate ids"),
     (

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -83,7 +85,7 @@ def test_new_with_data_dir_writes_kinds_as_comments(
     assert "  # kinds:\n" in text
     assert "  #   color:  categorical\n" in text
     assert "  #   id:     id\n" in text
-    assert "  # absent from test.csv: target, casual\n" in text
+    assert "  # absent from (or empty in) test.csv: target, casual\n" in text
     assert yaml.safe_load(text)["data"]["target"] == "target"
     uncommented = text.replace("  # kinds:", "  kinds:").replace("  #   ", "    ")
     kinds = yaml.safe_load(uncommented)["data"]["kinds"]
@@ -91,3 +93,39 @@ def test_new_with_data_dir_writes_kinds_as_comments(
     missing = runner.invoke(app, ["new", "other", "--data-dir", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "train file not found" in missing.output
     assert not (tmp_path / "competitions" / "other").exists()
+
+
+def _house_style(train, test, sample):
+    names = {"id": "Id", "target": "Sale Price"}
+    return train.rename(columns=names), test.rename(columns=names), sample.rename(columns=names)
+
+
+def _class_columns(train, test, sample):
+    classes = sorted(train["target"].unique())
+    return train, test, pd.DataFrame({"id": test["id"], **{c: 0.0 for c in classes}})
+
+
+@pytest.mark.parametrize(
+    ("task", "edit", "fields"),
+    [
+        ("regression", _house_style, ("Id", "Sale Price", "regression", "rmse",
+                                      {"id": "Id", "target": "Sale Price", "kind": "value"})),
+        ("multiclass", _class_columns, ("id", "target", "multiclass", "logloss",
+                                        {"id": "id", "kind": "probability"})),
+    ],
+    ids=["regression", "class-columns"],
+)  # fmt: skip
+def test_new_with_data_dir_fills_what_the_files_tell(
+    make_competition, tmp_path, monkeypatch, task, edit, fields
+) -> None:
+    """The sample names the id and target (or the classes), the target's values the task:
+    the scaffold validates as written (was: binary, roc_auc, 'target' and 'id' always)."""
+    comp = make_competition(task=task, edit=edit)
+    monkeypatch.chdir(tmp_path)
+    data = str(comp / "data")
+    assert runner.invoke(app, ["new", "fresh", "--data-dir", data]).exit_code == 0
+    cfg = yaml.safe_load((tmp_path / "competitions" / "fresh" / "competition.yaml").read_text())
+    got = (cfg["data"]["id"], cfg["data"]["target"], cfg["task"], cfg["metric"], cfg["submission"])
+    assert got == fields
+    checked = runner.invoke(app, ["validate", "fresh", "--data-dir", data])
+    assert checked.exit_code == 0, checked.output

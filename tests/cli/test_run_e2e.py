@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from mlflow import MlflowClient
 from typer.testing import CliRunner
 
@@ -112,12 +113,29 @@ def test_validate_trains_nothing(make_competition, monkeypatch) -> None:
     assert not (comp / "submissions").exists()
 
 
+def test_validate_names_the_class_of_string_binary_probabilities(
+    make_competition, monkeypatch
+) -> None:
+    def yes_no(train, test, sample):
+        train["target"] = train["target"].map({0: "no", 1: "yes"})
+
+    comp = make_competition(edit=yes_no)
+    monkeypatch.chdir(comp.parent.parent)
+    result = runner.invoke(app, ["validate", "toy"])
+    assert result.exit_code == 0, result.output
+    assert "probabilities are of class 'yes' (the second, sorted)" in result.output
+    make_competition("plain")  # a 0/1 target: nothing to say
+    plain = runner.invoke(app, ["validate", "plain"])
+    assert plain.exit_code == 0 and "probabilities are of class" not in plain.output
+
+
 def test_new_scaffolds_a_competition(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "competitions").mkdir()
     result = runner.invoke(app, ["new", "spaceship"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "competitions" / "spaceship" / "competition.yaml").is_file()
+    written = tmp_path / "competitions" / "spaceship" / "competition.yaml"
+    assert "pipeline" not in yaml.safe_load(written.read_text())  # zero config: auto
     again = runner.invoke(app, ["new", "spaceship"])
     assert again.exit_code == 2 and "already exists" in again.output
 

@@ -150,3 +150,28 @@ def test_time_ordered_folds_predict_the_test_with_a_refit(tmp_path: Path) -> Non
         plan_run(RunRequest("month_tail", root=tmp_path, overrides=["test_predictions=fold_mean"]))
     )
     assert {r.test_strategy for r in kept.results.values()} == {"fold_mean"}
+
+
+def _mixed_date_formats(train: pd.DataFrame, test: pd.DataFrame, sample: pd.DataFrame) -> None:
+    n, m = len(train), len(test)
+    d = pd.date_range("2020-01-01", periods=n + m, freq="6h")
+    alt = np.random.default_rng(5).random(n + m) < 0.5  # half day-first, misread as months
+    when = np.where(alt, d.strftime("%Y-%m-%d %H:%M"), d.strftime("%d/%m/%Y"))
+    train["when"], test["when"] = when[:n], when[n:]
+
+
+def test_auto_falls_back_when_its_scheme_cannot_be_built(make_competition) -> None:
+    """Dates in two formats make test look like each month's tail, but some fold gets no
+    tail rows: auto falls back to stratified k-fold and says why (was: exit 2, 'fold 3
+    has no tail rows', on a competition.yaml that never named period_tail)."""
+    comp = make_competition(
+        n_train=1500, n_test=400, edit=_mixed_date_formats,
+        config={"cv": {"scheme": "auto", "n_splits": 4}},
+    )  # fmt: skip
+    plan = plan_run(RunRequest(comp, root=comp.parent.parent))
+    assert plan.relation is not None and plan.relation.kind == "period_tail"
+    assert plan.folds.scheme == "stratified_kfold" and plan.folds.n_splits == 4
+    assert plan.cv_note.startswith(
+        "cv: auto -> stratified_kfold: period_tail was chosen but cannot be built ("
+    )
+    assert "no tail rows" in plan.cv_note

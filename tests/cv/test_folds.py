@@ -153,6 +153,27 @@ def test_stratified_class_ratios_close_per_fold() -> None:
         assert np.allclose(share[overall.index], overall, atol=0.01)
 
 
+@pytest.mark.parametrize("scheme", ["stratified_kfold", "stratified_group_kfold"])
+def test_rare_multiclass_class_dealt_to_distinct_folds(scheme: str) -> None:
+    """A multiclass class of fewer rows than folds: each row in its own fold, so every
+    training part keeps the class (without the task given it is refused, see ERRORS)."""
+    y = np.array(["a", "b"] * 60 + ["rare"] * 3)
+    groups = np.arange(len(y)) if "group" in scheme else None
+    folds = build_folds(scheme, n_rows=len(y), n_splits=5, seed=1, y=y, task="multiclass",
+                        groups=groups)  # fmt: skip
+    rare = folds.fold[y == "rare"]
+    assert len(set(rare)) == 3
+    for k in range(5):
+        assert (y[folds.train_index(k)] == "rare").sum() >= 2
+    few = np.array(["a", "b", "c", "d"])
+    with pytest.raises(ConfigError, match="class 'a' has 1 rows"):  # no class fills the folds
+        build_folds(scheme, n_rows=4, n_splits=4, y=few, task="multiclass",
+                    groups=None if groups is None else np.arange(4))  # fmt: skip
+    binary = np.r_[np.zeros(len(y) - 2, dtype=int), [1, 1]]
+    with pytest.raises(ConfigError, match="class 1 has 2 rows"):  # binary: a fold's ROC-AUC
+        build_folds(scheme, n_rows=len(y), n_splits=5, y=binary, task="binary", groups=groups)
+
+
 def test_stratified_regression_uses_quantile_bins() -> None:
     y = np.random.default_rng(0).lognormal(size=1000)
     folds = build_folds("stratified_kfold", n_rows=1000, n_splits=5, y=y, task="regression")

@@ -50,6 +50,33 @@ def test_train_only_dropped_and_datetimes_parsed(make_competition) -> None:
     assert data.profile["color"].kind == "categorical"
 
 
+def _empty_in_test(train, test, sample):
+    train["sensor"] = np.arange(len(train)) * 0.5
+    test["sensor"] = np.nan  # a column of the test file with no value at all
+
+
+def test_column_all_missing_in_test_dropped(make_competition) -> None:
+    data = _load(make_competition(edit=_empty_in_test))
+    assert data.profile.kinds["sensor"] == "train_only"
+    assert data.profile["sensor"].reason.startswith("all missing in test.csv")
+    assert "sensor" not in data.train.columns
+    assert "columns all missing in test.csv dropped: sensor" in data.notices
+
+
+def _row_numbers(train, test, sample):
+    ids = np.arange(1, len(test) + 1)
+    return train, test, pd.DataFrame({"ImageId": ids[::-1], "target": 0.5})
+
+
+def test_null_id_with_sample_numbered_from_one(make_competition) -> None:
+    """id null and a sample of 1..n (Digit Recognizer's ImageId): test row k is id k+1
+    (was: 'ids in column 'ImageId' do not match the test ids (e.g. 80)')."""
+    config = {"data.id": None, "data.drop": ["id", "grp", "day"], "submission.id": "ImageId"}
+    data = _load(make_competition(config=config, edit=_row_numbers))
+    assert data.test_ids.tolist() == list(range(1, 81))
+    assert "data.id is null and sample_submission.csv's 'ImageId' is 1..80: " in data.notices[-1]
+
+
 def _datetime_id(train, test, sample):
     n, m = len(train), len(test)
     stamps = pd.date_range("2011-01-01", periods=n + m, freq="h").strftime("%Y-%m-%d %H:%M:%S")

@@ -164,7 +164,7 @@ task: binary          # binary | multiclass | regression
 metric: roc_auc       # roc_auc logloss accuracy f1 | rmse rmsle mae
 cv: {{scheme: auto, n_splits: 5}}   # auto: the scheme that mimics how test relates to train
 seed: 42
-pipeline: baseline
+# pipeline: auto      # the default: pipelines/auto.yaml, zero config; name another here
 overrides: {{}}
 submission: {{id: id, target: target, kind: probability}}
 tracking: {{experiment: {name}}}
@@ -281,12 +281,22 @@ def _with_kinds(template: str, data_dir: Path, name: str) -> str:
     for col, kind in profile.kinds.items():
         if kind not in ("train_only", "constant"):
             lines.append(f"  #   {col + ':':<{width}} {kind}")
-    for kind, what in (("constant", "constant"), ("train_only", f"absent from {test.name}")):
+    empty = f"absent from (or empty in) {test.name}"
+    for kind, what in (("constant", "constant"), ("train_only", empty)):
         cols = profile.columns(kind)
         if cols:
             lines.append(f"  # {what}: {', '.join(cols)}")
     anchor = "  target: target\n"
-    return template.replace(anchor, anchor + "\n".join(lines) + "\n", 1)
+    text = template.replace(anchor, anchor + "\n".join(lines) + "\n", 1)
+    from podium.cli.scaffold import guess_fields
+
+    try:
+        fields = guess_fields(Path(data_dir), test.name, profile) or {}
+    except (OSError, ValueError, KeyError):  # an unreadable sample: the template's lines stay
+        fields = {}
+    for old, line in fields.items():
+        text = text.replace(old, line, 1)
+    return text
 
 
 from podium.cli import tune as _tune  # noqa: F401,E402

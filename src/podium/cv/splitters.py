@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -115,8 +116,10 @@ def build_folds(
         splitter = StratifiedGroupKFold(n_splits, shuffle=shuffle, random_state=rs)
     fold = np.full(n_rows, -1, dtype=np.int64)
     dummy_x = np.zeros((n_rows, 1), dtype=np.int8)
-    for k, (_, valid) in enumerate(splitter.split(dummy_x, labels, codes)):
-        fold[valid] = k
+    with warnings.catch_warnings():  # a rare class: see _strat_labels
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        for k, (_, valid) in enumerate(splitter.split(dummy_x, labels, codes)):
+            fold[valid] = k
     return Folds(fold, n_splits, scheme)
 
 
@@ -250,12 +253,16 @@ def _strat_labels(y: Any, task: str | None, n_rows: int, n_splits: int, scheme: 
     codes, uniques = pd.factorize(values, sort=True)
     counts = np.bincount(codes)
     i = int(np.argmin(counts))
-    if counts[i] < n_splits:
+    if counts[i] < n_splits and (task != "multiclass" or inferred or counts.max() < n_splits):
         hint = " (for a regression target pass task='regression')" if inferred else ""
         raise ConfigError(
             f"cv.n_splits={n_splits} is larger than the smallest class of y: "
             f"class {show(uniques[i])} has {counts[i]} rows{hint}"
         )
+    # multiclass (the task given): a class of fewer rows than folds (a rare class of a real
+    # competition) is dealt to as many folds as it has rows, so every training part keeps a
+    # row of a class of 2+ rows. Binary: a fold without one class has no ROC-AUC; without
+    # the task, such a class hints at a regression target.
     return codes
 
 

@@ -136,6 +136,20 @@ def _may_have_bad_rows(frame: pd.DataFrame, header: list[str]) -> bool:
     return bool(frame.iloc[:, -1].isna().any())
 
 
+def _near(path: Path) -> str:
+    """`` - did you mean 'sampleSubmission.csv'?``: a file of the folder whose name differs
+    only in case, '_' or '-' (a close spelling could be another role's file: not offered)."""
+
+    def key(name: str) -> str:
+        return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+    try:
+        same = sorted(p.name for p in path.parent.iterdir() if key(p.name) == key(path.name))
+    except OSError:
+        return ""
+    return f" - did you mean {same[0]!r}?" if same else ""
+
+
 def _check_file(path: Path, role: str, data_dir: Path) -> None:
     """A regular file (or a link to one) that can be opened for reading."""
     try:
@@ -147,7 +161,7 @@ def _check_file(path: Path, role: str, data_dir: Path) -> None:
             ) from None
         raise DataError(
             f"{role} file not found: {path} (data folder {data_dir}; "
-            f"set --data-dir or ${DATA_DIR_ENV})"
+            f"set --data-dir or ${DATA_DIR_ENV}){_near(path)}"
         ) from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read {role} file: {exc.strerror or exc}") from None

@@ -195,6 +195,9 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
         _check_unique(test_ids, test_path, spec.id)
     else:
         test_ids = pd.Series(np.arange(len(test)), name=sub.id)
+        numbers = set(map(str, range(1, len(test) + 1)))
+        if set(sample[sub.id].astype(str)) == numbers:  # row numbers from 1 (ImageId)
+            test_ids += 1
     if set(test_ids.astype(str)) != set(sample[sub.id].astype(str)):
         extra = sorted(set(sample[sub.id].astype(str)) - set(test_ids.astype(str)))[:3]
         raise DataError(
@@ -207,6 +210,11 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     shared = [c for c in cv_cols if c in cfg.cv.from_features]
     only_cv = [c for c in cv_cols if c not in shared]
     features, notices = _features(train, profile, spec, only_cv, test_path)
+    if spec.id is None and len(test) and test_ids.iloc[0] == 1:
+        notices.append(
+            f"data.id is null and {sample_path.name}'s {sub.id!r} is 1..{len(test)}: "
+            f"test row k (from 0) is id k+1"
+        )
     train_x, test_x = train[features].reset_index(drop=True), test[features].reset_index(drop=True)
     schema = train_x.iloc[:0].copy()
     notices += _numbers_in_test(train_x, test_x, profile, train_path, test_path)
@@ -274,10 +282,14 @@ def _features(
     kinds = profile.kinds
     notices = []
     dropped = [c for c in candidates if kinds[c] == "train_only"]
-    if dropped:
+    absent = [c for c in dropped if profile[c].n_distinct_test is None]
+    if absent:
         notices.append(
-            f"train-only columns dropped: {', '.join(dropped)} (absent from {test_path.name})"
+            f"train-only columns dropped: {', '.join(absent)} (absent from {test_path.name})"
         )
+    if len(absent) < len(dropped):
+        empty = ", ".join(c for c in dropped if c not in absent)
+        notices.append(f"columns all missing in {test_path.name} dropped: {empty}")
     features = [c for c in candidates if kinds[c] != "train_only"]
     if spec.id is not None and spec.id in kinds and kinds[spec.id] == "datetime":
         if spec.datetime_id:

@@ -158,6 +158,8 @@ def profile_columns(
                              sample_rows=sample_rows, seed=seed)  # fmt: skip
         if col not in test.columns:
             entry = _replace(entry, "train_only", f"absent from {test_name}; {entry.reason}")
+        elif entry.n_distinct_test == 0 and entry.n_distinct > 0:  # nothing to predict from
+            entry = _replace(entry, "train_only", f"all missing in {test_name}; {entry.reason}")
         elif col in kinds and kinds[col] != entry.kind:
             entry = _replace(entry, kinds[col], f"set by data.kinds; {entry.reason}", train[col],
                              sample_rows=sample_rows, seed=seed)  # fmt: skip

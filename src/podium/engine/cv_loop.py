@@ -214,6 +214,9 @@ def _run_fold(job: _FoldJob, k: int, tr: np.ndarray, va: np.ndarray, seed: int) 
     else:
         fold_model.fit(Xtr, ytr)
         n_fit = len(tr)
+    if getattr(fold_model, "task", None) == "multiclass" and hasattr(fold_model, "n_classes_"):
+        # a rare class absent from this training part still gets its (zero) column
+        fold_model.n_classes_ = max(fold_model.n_classes_, int(y.max()) + 1)
     t1 = _time.perf_counter()
     pred = _predict(job, fold_model, Xva)
     test_pred = None if feats.test is None else _predict(job, fold_model, feats.test)

@@ -25,6 +25,7 @@ from podium.cv import (
     repeat_seed,
     repeats_fingerprint,
 )
+from podium.cv.auto import FALLBACK
 from podium.cv.folds import check_scheme
 from podium.data import CompetitionData
 from podium.data.relation import Relation, measure_relation
@@ -173,6 +174,7 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
     Raises:
         ConfigError, DataError: anything that would make the run fail before training.
     """
+    asked = cfg.competition.cv
     cfg, data, relation = resolve_cv(cfg, data)
     comp = cfg.competition
     if comp.metric in registry.metrics:  # the registry's (a plug-in's metric included)
@@ -206,7 +208,13 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
     check_repeatable(
         cv.scheme, shuffle=cv.shuffle, repeats=cv.repeats, where=cfg.source_of("cv.repeats")
     )
-    folds = make_folds(cfg, data, y, registry)
+    try:
+        folds = make_folds(cfg, data, y, registry)
+    except ConfigError as exc:
+        if asked.scheme != "auto" or cfg.competition.cv.scheme == FALLBACK:
+            raise
+        cfg = _fallback_cv(cfg, asked, exc)
+        folds = make_folds(cfg, data, y, registry)
     extra = tuple(make_folds(cfg, data, y, registry, repeat=r) for r in range(1, cv.repeats))
     cfg, sizing = apply_below_rows(cfg, len(data.train))
     models = build_all(cfg, registry, n_rows=len(data.train), kinds=data.kinds)
@@ -220,10 +228,42 @@ def prepare(cfg: ResolvedConfig, data: CompetitionData, registry: Registry) -> P
         models=models,
         registry=registry,
         target_range=target_range(comp.task, metric, raw_y),
-        target_note=f"target_transform: {transform}; {note}",
+        target_note=f"target_transform: {transform}; {note}" + _class_notes(y, classes, folds),
         relation=relation,
         extra_folds=extra,
         sizing=tuple(sizing),
+    )
+
+
+def _fallback_cv(cfg: ResolvedConfig, asked: Any, exc: Exception) -> ResolvedConfig:
+    """``cv: auto``'s scheme could not be built on these rows: the fallback, saying why."""
+    comp = cfg.competition
+    chosen = comp.cv.scheme
+    problem = str(exc).split(": cv: ", 1)[-1]
+    line = f"cv: auto -> {FALLBACK}: {chosen} was chosen but cannot be built ({problem})"
+    cv = asked.model_copy(update={"scheme": FALLBACK, "gap": 0, "chosen": line})
+    return dataclasses.replace(cfg, competition=comp.model_copy(update={"cv": cv}))
+
+
+def _class_notes(y: np.ndarray, classes: np.ndarray | None, folds: Folds) -> str:
+    """``; classes of fewer rows than the 5 folds: 'rare' (3 rows) ...``, and which class a
+    binary probability is of when the labels are not 0/1 (empty when neither)."""
+    if classes is None:
+        return ""
+    positive = ""
+    if len(classes) == 2 and {str(c) for c in classes} != {"0", "1"}:
+        positive = f"; probabilities are of class {str(classes[1])!r} (the second, sorted)"
+    counts = np.bincount(y, minlength=len(classes))
+    rare = [(classes[i], int(counts[i])) for i in np.argsort(counts, kind="stable")]
+    rare = [(c, n) for c, n in rare if n < folds.n_splits]
+    if not rare:
+        return positive
+    shown = ", ".join(f"{str(c)!r} ({n} rows)" for c, n in rare[:3])
+    more = f" and {len(rare) - 3} more" if len(rare) > 3 else ""
+    return (
+        f"; classes of fewer rows than the {folds.n_splits} folds: {shown}{more} "
+        "(each row validated in its own fold; a class of one row is unknown to that fold's "
+        "model)" + positive
     )
 
 
