@@ -193,13 +193,14 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
             _check_unique(train[spec.id], train_path, spec.id)
         test_ids = test[spec.id]
         _check_unique(test_ids, test_path, spec.id)
-    else:
-        test_ids = pd.Series(np.arange(len(test)), name=sub.id)
-        numbers = set(map(str, range(1, len(test) + 1)))
-        if set(sample[sub.id].astype(str)) == numbers:  # row numbers from 1 (ImageId)
-            test_ids += 1
-    if set(test_ids.astype(str)) != set(sample[sub.id].astype(str)):
-        extra = sorted(set(sample[sub.id].astype(str)) - set(test_ids.astype(str)))[:3]
+    sample_ids = set(sample[sub.id].astype(str))
+    # no id column and a sample numbered 1..n (ImageId): test row k is id k + 1
+    from_one = spec.id is None and sample_ids == set(map(str, range(1, len(test) + 1)))
+    if spec.id is None:
+        test_ids = pd.Series(np.arange(len(test)) + int(from_one), name=sub.id)
+    test_id_set = set(test_ids.astype(str))
+    if test_id_set != sample_ids:
+        extra = sorted(sample_ids - test_id_set)[:3]
         raise DataError(
             f"{sample_path}: ids in column {sub.id!r} do not match the test ids "
             f"(e.g. {', '.join(extra) or 'test ids missing from the sample'})"
@@ -210,7 +211,7 @@ def load_data(cfg: CompetitionConfig, data_dir: Path) -> CompetitionData:
     shared = [c for c in cv_cols if c in cfg.cv.from_features]
     only_cv = [c for c in cv_cols if c not in shared]
     features, notices = _features(train, profile, spec, only_cv, test_path)
-    if spec.id is None and len(test) and test_ids.iloc[0] == 1:
+    if from_one and len(test):
         notices.append(
             f"data.id is null and {sample_path.name}'s {sub.id!r} is 1..{len(test)}: "
             f"test row k (from 0) is id k+1"
