@@ -50,6 +50,25 @@ def test_train_only_dropped_and_datetimes_parsed(make_competition) -> None:
     assert data.profile["color"].kind == "categorical"
 
 
+def _two_date_formats(train, test, sample):
+    n, m = len(train), len(test)
+    days = pd.date_range("2016-01-01", periods=n + m, freq="D")
+    text = [d.strftime("%Y-%m-%d" if i % 2 else "%m/%d/%Y") for i, d in enumerate(days)]
+    train["when"], test["when"] = text[:n], text[n:]
+
+
+def test_a_column_of_two_date_formats_is_parsed_and_says_how(make_competition) -> None:
+    data = _load(make_competition(edit=_two_date_formats))
+    n = len(data.train)
+    assert data.kinds["when"] == "datetime"
+    expected = pd.date_range("2016-01-01", periods=n, freq="D")
+    assert (data.train["when"].to_numpy() == expected.to_numpy()).all()
+    assert (
+        "datetime columns parsed to datetime64: when (no one format fits: read value by "
+        "value, 01/02 as January 2)"
+    ) in data.notices
+
+
 def _empty_in_test(train, test, sample):
     train["sensor"] = np.arange(len(train)) * 0.5
     test["sensor"] = np.nan  # a column of the test file with no value at all

@@ -85,6 +85,16 @@ def test_text_columns_given_explicitly_are_parsed() -> None:
     assert DatetimeFeatures().fit(X).transform(X).equals(X)  # text is only parsed if named
 
 
+def test_day_first_text_is_read_day_first_though_its_first_value_is_ambiguous() -> None:
+    # "01/02/2016" reads either way; the later values only day-first. The format is the one
+    # that parses most training values (as the loader's), not the first value's guess.
+    d = ["01/02/2016", "13/02/2016", "28/03/2016", "05/04/2016"]
+    X = pd.DataFrame({"d": pd.Series(d, dtype="str")})
+    out = DatetimeFeatures(columns=["d"], parts=["day", "month"]).fit(X).transform(X)
+    assert out["d__day"].tolist() == [1.0, 13.0, 28.0, 5.0]
+    assert out["d__month"].tolist() == [2.0, 2.0, 3.0, 4.0]
+
+
 def test_no_datetime_columns_is_a_no_op_and_bad_params_fail() -> None:
     X = pd.DataFrame({"a": [1.0, 2.0], "s": pd.Series(["u", "v"], dtype="str")})
     pd.testing.assert_frame_equal(StageChain([("dates", DatetimeFeatures())]).fit_transform(X), X)

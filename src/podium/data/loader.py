@@ -17,7 +17,7 @@ import pandas as pd
 from podium.config import CompetitionConfig, DataSpec
 from podium.data.csvfile import DATA_DIR_ENV
 from podium.data.csvfile import read_table as _read_csv
-from podium.data.datetimes import parse_datetimes
+from podium.data.datetimes import MIXED, parse_datetimes
 from podium.data.lean import downcast_integers, sample_rows, to_categories
 from podium.data.profile import Profile, profile_columns
 from podium.exceptions import DataError, did_you_mean, one_line, plain
@@ -355,7 +355,10 @@ def _convert_datetimes(train: pd.DataFrame, test: pd.DataFrame, profile: Profile
             before = frame[col].notna()
             frame[col] = parse_datetimes(frame[col], entry.datetime_format)
             lost += int((before & frame[col].isna()).sum())
-        parsed.append(f"{col}" + (f" ({lost} unparseable values -> NaT)" if lost else ""))
+        notes = [f"{lost} unparseable values -> NaT"] if lost else []
+        if entry.datetime_format == MIXED:
+            notes.append("no one format fits: read value by value, 01/02 as January 2")
+        parsed.append(col + (f" ({'; '.join(notes)})" if notes else ""))
     if not parsed:
         return []
     return [f"datetime columns parsed to datetime64: {', '.join(parsed)}"]

@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.api import guess_datetime_format
 
+from podium.data.datetimes import MIXED, guess_format, parse_datetimes
 from podium.exceptions import ConfigError, did_you_mean
 from podium.stages.base import BaseStage, chosen_columns, stage_params
 
@@ -59,8 +59,8 @@ class DatetimeFeatures(BaseStage):
 
     Without ``columns`` the stage takes every datetime64 column of the training rows,
     and is a no-op when there is none. Columns of text named in ``columns`` are parsed
-    with pandas (format guessed from the first training value); values that do not
-    parse become NaT.
+    with the format that parses most training values (day-first and month-first both
+    tried, as the loader does); values that do not parse become NaT.
 
     Leakage: none (see the module docstring; ``elapsed`` uses only the training
     part's earliest timestamp).
@@ -134,23 +134,20 @@ class DatetimeFeatures(BaseStage):
 
 
 def _guess_format(s: pd.Series) -> str | None:
-    """The strftime format of the first non-missing text value (None: datetime64 or unknown)."""
+    """The format of a text column's training values, as the loader guesses it (day-first
+    and month-first both tried, the one that parses more values kept); None: datetime64;
+    or ``mixed`` when no single format parses 90% of them (each value parsed on its own)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         return None
-    first = s.dropna()
-    fmt = guess_datetime_format(str(first.iloc[0])) if len(first) else None
-    return "ISO8601" if fmt is not None and fmt.startswith("%Y-%m-%d") else fmt
+    return guess_format(s.astype("str").where(s.notna()))[0] or MIXED
 
 
 def _parse(s: pd.Series, fmt: str | None) -> pd.Series:
-    """``s`` as datetime64: datetime columns as they are, text parsed (bad values NaT)."""
+    """``s`` as datetime64: datetime columns as they are, text parsed with ``fmt`` as the
+    loader parses it (bad values NaT; values with an offset in UTC)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         return s
-    text = s.astype("str") if isinstance(s.dtype, pd.CategoricalDtype) else s
-    try:
-        return pd.to_datetime(text, errors="coerce", format=fmt or "mixed")
-    except ValueError:  # several UTC offsets in one column: compare them in UTC
-        return pd.to_datetime(text, errors="coerce", format=fmt or "mixed", utc=True)
+    return parse_datetimes(s.astype("str").where(s.notna()), fmt)
 
 
 def _utc_naive(t: pd.Series) -> pd.Series:
