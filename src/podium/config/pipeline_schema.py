@@ -42,7 +42,8 @@ class ModelSpec(_Strict):
     folds and average the predictions."""
     below_rows: dict[int, dict[str, Any]] = Field(default_factory=dict)
     """``{10000: {depth: 4}}``: these params when the training file has fewer rows (the
-    smallest bound that holds wins; see :mod:`podium.engine.sizing`)."""
+    smallest bound that holds wins; see :mod:`podium.engine.sizing`); the key ``seeds``
+    there sets ``seeds`` instead."""
 
     @field_validator("below_rows")
     @classmethod
@@ -50,6 +51,10 @@ class ModelSpec(_Strict):
         bad = [b for b in v if b < 1]
         if bad:
             raise ValueError(f"row bounds must be >= 1, got {bad[0]}")
+        for bound, entry in v.items():
+            seeds = entry.get("seeds", 1)
+            if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+                raise ValueError(f"{bound}: seeds must be an integer >= 1, got {seeds!r}")
         return v
 
 

@@ -3,7 +3,7 @@
 The loss is any function of the weights, smooth (RMSE, log loss) or piecewise constant
 (ROC-AUC, accuracy). :func:`caruana` is greedy ensemble selection with replacement;
 :func:`optimise` polishes starting points with SLSQP on the simplex (smooth losses) and
-then Powell's method (no gradient needed) on unnormalised weights in ``[0, 1]``. Every
+then, where SLSQP finds no gradient, a coordinate line search toward each member. Every
 result is at least as good as the best starting point it was given.
 """
 
@@ -79,39 +79,58 @@ def _slsqp(loss: Loss, w0: np.ndarray, max_iter: int) -> np.ndarray:
     return _clean(res.x)
 
 
-def _powell(loss: Loss, w0: np.ndarray, max_iter: int) -> np.ndarray:
-    def scaled(v: np.ndarray) -> float:
-        s = v.sum()
-        return loss(v / s) if s > 0 else np.inf
+def _line_search(loss: Loss, w0: np.ndarray, *, step: float, max_evals: int) -> np.ndarray:
+    """Coordinate search on the simplex, for losses without a gradient (ROC-AUC, accuracy).
 
-    res = minimize(
-        scaled,
-        w0 / w0.max(),
-        method="Powell",
-        bounds=[(0.0, 1.0)] * len(w0),
-        options={"maxiter": 3, "maxfev": max_iter, "xtol": 1e-2, "ftol": 1e-6},
-    )
-    return _clean(res.x)
+    From ``w0``, move toward each member's corner by the fractions ``step, 2 step, ..., 1/2``
+    of the way, keeping every move that lowers the loss, and sweep the members again until
+    a whole sweep finds none (or ``max_evals`` evaluations). Each move is a mixture of the
+    current blend and one member, so the weights stay on the simplex; a piecewise-constant
+    loss is probed at fixed points along the whole segment, where a line minimiser
+    (Powell's Brent steps) jumps between plateaus.
+    """
+    m = len(w0)
+    w = np.asarray(w0, dtype=float)
+    best = loss(w)
+    fractions = step * np.arange(1, int(round(0.5 / step)) + 1)
+    evals = 0
+    improved = True
+    while improved and evals < max_evals:
+        improved = False
+        for j in range(m):
+            for t in fractions:
+                candidate = (1.0 - t) * w + t * corner(m, j)
+                value = loss(candidate)
+                evals += 1
+                if value < best - 1e-12:
+                    best, w, improved = value, candidate, True
+    return _clean(w)
 
 
-def optimise(loss: Loss, starts: Sequence[np.ndarray], *, max_iter: int = 2000) -> np.ndarray:
-    """The best weights found from ``starts`` (each on the simplex).
+def optimise(
+    loss: Loss, starts: Sequence[np.ndarray], *, max_iter: int = 2000
+) -> tuple[np.ndarray, bool]:
+    """The best weights found from ``starts`` (each on the simplex), and whether the loss
+    showed no gradient (so they were searched without one).
 
     SLSQP runs from every start; when it finds nothing better (the loss has no gradient
-    there, as ROC-AUC), Powell's method runs from the best start, as it needs none. The
-    result is the best of the starts and the polished points, so it is never worse than
-    the best start.
+    there, as ROC-AUC), a coordinate line search (:func:`_line_search`, steps of 0.02)
+    runs from the best start, as it needs none. The result is the best of the starts and
+    the polished points, so it is never worse than the best start.
     """
     loss = safe_loss(loss)
     candidates = [np.asarray(s, dtype=float) for s in starts]
+    stepwise = False
     if len(candidates[0]) > 1:
         start_loss = min(loss(c) for c in candidates)
         candidates += [_slsqp(loss, s, max_iter=100) for s in candidates]
         scores = [_finite_loss(loss, c) for c in candidates]
-        if not min(scores) < start_loss - 1e-12:  # no gradient to follow: search without
-            candidates.append(_powell(loss, candidates[int(np.argmin(scores))], max_iter))
+        stepwise = not min(scores) < start_loss - 1e-12
+        if stepwise:  # no gradient to follow: search without
+            best = candidates[int(np.argmin(scores))]
+            candidates.append(_line_search(loss, best, step=0.02, max_evals=max_iter))
     scores = [_finite_loss(loss, c) for c in candidates]
-    return candidates[int(np.argmin(scores))]
+    return candidates[int(np.argmin(scores))], stepwise
 
 
 def _finite_loss(loss: Loss, w: np.ndarray) -> float:

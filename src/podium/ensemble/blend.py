@@ -107,14 +107,20 @@ class _FittedWeights(Blender):
         first = int(np.argmin(losses))
         self._prepare(P)
         Z = self._space(P)
-        objective = search_objective(metric, y, groups)
-        search_loss = safe_loss(lambda w: objective(self._out(Z, w)))
-        w = self._search(search_loss, m, first) if m > 1 else np.ones(1)
+        w = self._weights(Z, y, metric, groups, first) if m > 1 else np.ones(1)
         if score(self._out(Z, w)) <= losses[first]:
             self.weights_, self.member_ = np.asarray(w, dtype=float), None
         else:
             self.weights_, self.member_ = corner(m, first), first
         return self
+
+    def _weights(
+        self, Z: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None, first: int
+    ) -> np.ndarray:
+        """Weights searched on the rows of ``Z`` (the averaging space), from member
+        ``first``."""
+        objective = search_objective(metric, y, groups)
+        return self._search(safe_loss(lambda w: objective(self._out(Z, w))), Z.shape[-1], first)
 
     def predict(self, P: np.ndarray) -> np.ndarray:
         if self.member_ is not None:
@@ -132,17 +138,52 @@ class WeightsBlender(_FittedWeights):
     """Weights optimised on the metric: non-negative and summing to 1.
 
     Searched from two starts, the best single model's corner and Caruana's greedy
-    selection with replacement, with SLSQP on the simplex and then Powell's method (which
-    works for rank metrics such as ROC-AUC that have no gradient). In-sample the blend
-    never scores worse than the best member (it falls back to that member otherwise).
+    selection with replacement, with SLSQP on the simplex and then, where the metric has
+    no gradient in the weights (ROC-AUC, accuracy), a coordinate line search toward each
+    member. Such a metric's optimum is a plateau picked by a few rows, so there the weights
+    are also bagged over the folds (``bag: auto``): searched once leaving out each fold in
+    turn and averaged (on telecom_churn's 16 pipeline x seed OOF sets the nested CV rose
+    0.84918 -> 0.84929 ROC-AUC, and no longer trailed the best single model's 0.84930;
+    ``bench/blend_bagging.py``). ``bag: true`` bags for every metric, ``false`` never.
+    In-sample the blend never scores worse than the best member (it falls back to that
+    member otherwise).
     """
 
-    def __init__(self, max_iter: int = 2000) -> None:
+    def __init__(self, max_iter: int = 2000, bag: bool | str = "auto") -> None:
         self.max_iter = max_iter
+        self.bag = bag
+
+    def fit(
+        self, P: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None = None
+    ) -> Self:
+        if self.bag not in ("auto", True, False):
+            raise ConfigError(f"ensemble param bag must be auto, true or false, got {self.bag!r}")
+        return super().fit(P, y, metric, groups)
 
     def _search(self, loss: Callable[[np.ndarray], float], m: int, first: int) -> np.ndarray:
         starts = [corner(m, first), caruana(loss, m, first)]
-        return optimise(loss, starts, max_iter=self.max_iter)
+        w, self.stepwise_ = optimise(loss, starts, max_iter=self.max_iter)
+        return w
+
+    def _weights(
+        self, Z: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None, first: int
+    ) -> np.ndarray:
+        w = super()._weights(Z, y, metric, groups, first)
+        if groups is None or self.bag is False or (self.bag == "auto" and not self.stepwise_):
+            return w
+        keys = np.unique(groups)
+        if len(keys) < 3:
+            return w
+        fits = []
+        for key in keys:  # leave each fold out in turn: the mean of those searches
+            rows = groups != key
+            objective = search_objective(metric, y[rows], groups[rows])
+            loss = safe_loss(
+                lambda v, rows=rows, objective=objective: objective(self._out(Z[rows], v))
+            )
+            start = int(np.argmin([loss(corner(len(w), j)) for j in range(len(w))]))
+            fits.append(super()._weights(Z[rows], y[rows], metric, groups[rows], start))
+        return np.mean(fits, axis=0)
 
 
 class RankBlender(WeightsBlender):
