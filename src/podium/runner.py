@@ -31,7 +31,7 @@ from podium.engine import (
 )
 from podium.engine.explain import explain_choices
 from podium.engine.phases import PhaseClock
-from podium.ensemble import apply_ensemble
+from podium.ensemble import apply_ensemble, check_ensemble
 from podium.ensemble.leaderboard import build_leaderboard
 from podium.ensemble.saved import saved_run
 from podium.outputs import check_output, staged, unique_run_name
@@ -40,10 +40,10 @@ from podium.session import (
     git_commit,
     make_tracker,
     open_tracker,
-    plan_run,
     run_inputs,
     tracking_uri,
 )
+from podium.session import plan_run as _plan_run
 from podium.submission import build_submission, validate_submission, write_submission
 from podium.tracking import keys
 from podium.tracking.base import Plot, Tracker, check_reachable
@@ -62,6 +62,15 @@ class RunOutcome:
     plan: Plan
     result: ExperimentResult
     phases: PhaseClock | None = None
+
+
+def plan_run(request: RunRequest) -> Plan:
+    """The session's plan (config, data, folds, models checked) with the ensemble's
+    method and parameters checked too: everything ``validate`` and ``run`` check before
+    any fold is trained."""
+    plan = _plan_run(request)
+    check_ensemble(plan.cfg)
+    return plan
 
 
 def run_competition(

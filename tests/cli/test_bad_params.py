@@ -77,6 +77,19 @@ CASES = [
         "models.lgb.stages=[{name: imp, use: impute, params: {strategy: medain}}]",
         r"models\.lgb\.stages\.imp\.params\.strategy: must be a str among .*got 'medain'",
     ),
+    (
+        "ensemble={method: weights, params: {bag: maybe}}",
+        r"ensemble\.params\.bag: ensemble param bag must be auto, true or false, got 'maybe'",
+    ),
+    (
+        "ensemble={method: weights, params: {bga: true}}",
+        r"ensemble\.params\.bga: unknown parameter 'bga' of ensemble method 'weights' "
+        r"- did you mean 'bag'\?",
+    ),
+    (
+        "ensemble={method: power, params: {space: logits}}",
+        r"ensemble\.params\.space: ensemble space must be logit or power, got 'logits'",
+    ),
 ]
 
 

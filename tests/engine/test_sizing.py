@@ -53,3 +53,34 @@ def test_a_bad_name_is_refused_at_any_size(make_competition, tmp_path) -> None:
     make_competition(pipeline=bad)  # 240 rows: the bound does not apply, still checked
     with pytest.raises(ConfigError, match=r"below_rows\.10.*num_leavs.*did you mean 'num_leaves'"):
         _plan(tmp_path)
+
+
+SEEDED = {"models": {"lgb": {**PIPELINE["models"]["lgb"], "seeds": 2,
+                             "below_rows": {1000: {"num_leaves": 4, "seeds": 3}}}}}  # fmt: skip
+
+
+@pytest.mark.parametrize(("n_train", "seeds"), [(240, 3), (1500, 2)])
+def test_seeds_in_below_rows_set_the_seed_averaging(make_competition, tmp_path, n_train,
+                                                    seeds) -> None:  # fmt: skip
+    make_competition(pipeline=SEEDED, n_train=n_train)
+    plan = _plan(tmp_path)
+    spec = plan.cfg.pipeline.models["lgb"]
+    assert spec.seeds == seeds
+    assert "seeds" not in spec.params and "seeds" not in plan.models["lgb"][1].params
+    if n_train < 1000:
+        assert plan.sizing == ("lgb: 240 training rows < 1,000 -> num_leaves=4, seeds=3",)
+
+
+def test_seeds_set_by_an_override_are_kept(make_competition, tmp_path) -> None:
+    make_competition(pipeline=SEEDED)
+    plan = _plan(tmp_path, overrides=("models.lgb.seeds=5",))
+    assert plan.cfg.pipeline.models["lgb"].seeds == 5
+    assert plan.sizing == ("lgb: 240 training rows < 1,000 -> num_leaves=4",)
+
+
+@pytest.mark.parametrize("bad", [0, "three", True])
+def test_bad_seeds_in_below_rows_are_refused(make_competition, tmp_path, bad) -> None:
+    pipe = {"models": {"lgb": {**PIPELINE["models"]["lgb"], "below_rows": {10: {"seeds": bad}}}}}
+    make_competition(pipeline=pipe)
+    with pytest.raises(ConfigError, match=r"below_rows.*10: seeds must be an integer >= 1"):
+        _plan(tmp_path)

@@ -62,7 +62,9 @@ class EnsembleSpec(_Strict):
     """How the models' predictions become one submission (all on the run's folds).
 
     ``best``: the model with the best CV. ``mean``: the plain average. ``weights``:
-    non-negative weights summing to 1, optimised on the metric. ``rank``: weighted mean of
+    non-negative weights summing to 1, optimised on the metric (``params.bag``: ``auto``
+    bags them over the folds for metrics without a gradient, ``true`` always, ``false``
+    never). ``rank``: weighted mean of
     ranks. ``power``: weighted mean in logit (``params.space: logit``) or power space.
     ``hill``: Caruana's ensemble selection with replacement. ``stack``: ``level2`` models
     cross-validated on the level-1 out-of-fold predictions (plus ``passthrough`` columns);

@@ -1,6 +1,6 @@
 """Ensembles on the run's folds: blending (nested CV), stacking, and across runs."""
 
-from podium.ensemble.apply import apply_ensemble
+from podium.ensemble.apply import apply_ensemble, check_ensemble
 from podium.ensemble.blend import (
     BLENDERS,
     BestBlender,
@@ -26,6 +26,7 @@ __all__ = [
     "RankBlender",
     "WeightsBlender",
     "apply_ensemble",
+    "check_ensemble",
     "blend",
     "make_blender",
     "nested_blend",

@@ -10,13 +10,28 @@ from podium.cv import Folds
 from podium.engine import ExperimentResult, Plan, build_chain, build_model, default_registry
 from podium.engine.build import auto_n_jobs
 from podium.engine.result import scored
+from podium.ensemble.blend import make_blender
 from podium.ensemble.combine import EnsembleResult, blend, combine_repeats
 from podium.ensemble.saved import LEVEL2_DIR, saved_ensemble
 from podium.ensemble.stack import stack
 from podium.exceptions import ConfigError
 from podium.registry import Registry
 
-__all__ = ["apply_ensemble"]
+__all__ = ["apply_ensemble", "check_ensemble"]
+
+
+def check_ensemble(cfg: Any) -> None:
+    """Raise ConfigError, naming the file, for a blender name or parameter the pipeline's
+    ``ensemble`` cannot use: before any model is trained (``validate`` and ``run``)."""
+    spec = cfg.pipeline.ensemble
+    method, params = (spec.final, {}) if spec.method == "stack" else (spec.method, spec.params)
+    make_blender(method)  # the name is checked by the schema; its parameters one by one:
+    for key, value in params.items():
+        try:
+            make_blender(method, {key: value})
+        except ConfigError as exc:
+            where = cfg.source_of(f"ensemble.params.{key}")
+            raise ConfigError(f"{where}: ensemble.params.{key}: {exc}") from None
 
 
 def apply_ensemble(

@@ -12,6 +12,7 @@ score they are fit on: they fall back to it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from inspect import signature
 from typing import Any, Self
 
 import numpy as np
@@ -45,6 +46,10 @@ def _combine(P: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 class Blender:
     """Base: a fixed weighted mean; subclasses learn ``weights_`` or transform inputs."""
+
+    def check_params(self) -> None:
+        """Raise ConfigError for a parameter value the blender cannot use (before any fit:
+        :func:`make_blender` calls it)."""
 
     def fit(
         self, P: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None = None
@@ -153,11 +158,14 @@ class WeightsBlender(_FittedWeights):
         self.max_iter = max_iter
         self.bag = bag
 
+    def check_params(self) -> None:
+        if self.bag not in ("auto", True, False):
+            raise ConfigError(f"ensemble param bag must be auto, true or false, got {self.bag!r}")
+
     def fit(
         self, P: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None = None
     ) -> Self:
-        if self.bag not in ("auto", True, False):
-            raise ConfigError(f"ensemble param bag must be auto, true or false, got {self.bag!r}")
+        self.check_params()
         return super().fit(P, y, metric, groups)
 
     def _search(self, loss: Callable[[np.ndarray], float], m: int, first: int) -> np.ndarray:
@@ -177,11 +185,9 @@ class WeightsBlender(_FittedWeights):
         fits = []
         for key in keys:  # leave each fold out in turn: the mean of those searches
             rows = groups != key
-            objective = search_objective(metric, y[rows], groups[rows])
-            loss = safe_loss(
-                lambda v, rows=rows, objective=objective: objective(self._out(Z[rows], v))
-            )
-            start = int(np.argmin([loss(corner(len(w), j)) for j in range(len(w))]))
+            objective = safe_loss(search_objective(metric, y[rows], groups[rows]))
+            members = [objective(self._out(Z[rows], corner(len(w), j))) for j in range(len(w))]
+            start = int(np.argmin(members))
             fits.append(super()._weights(Z[rows], y[rows], metric, groups[rows], start))
         return np.mean(fits, axis=0)
 
@@ -222,12 +228,10 @@ class PowerBlender(WeightsBlender):
         self.space = space
         self.power = power
 
-    def fit(
-        self, P: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None = None
-    ) -> Self:
+    def check_params(self) -> None:
+        super().check_params()
         if self.space not in ("logit", "power"):
             raise ConfigError(f"ensemble space must be logit or power, got {self.space!r}")
-        return super().fit(P, y, metric, groups)
 
     def _space(self, P: np.ndarray) -> np.ndarray:
         if self.space == "logit":
@@ -267,13 +271,22 @@ BLENDERS: dict[str, type[Blender]] = {
 
 
 def make_blender(method: str, params: dict[str, Any] | None = None) -> Blender:
-    """A blender by name (``best mean weights rank power hill``)."""
+    """A blender by name (``best mean weights rank power hill``), its parameters checked."""
     if method not in BLENDERS:
         raise ConfigError(f"unknown ensemble method {method!r}{did_you_mean(method, BLENDERS)}")
+    cls = BLENDERS[method]
+    names = [] if cls.__init__ is object.__init__ else list(signature(cls.__init__).parameters)
+    names = [n for n in names if n != "self"]
+    for key in params or {}:
+        if key not in names:
+            known = did_you_mean(key, names) if names else " (it takes none)"
+            raise ConfigError(f"unknown parameter {key!r} of ensemble method {method!r}{known}")
     try:
-        return BLENDERS[method](**(params or {}))
+        blender = cls(**(params or {}))
     except TypeError as exc:
         raise ConfigError(f"ensemble method {method!r}: {exc}") from None
+    blender.check_params()
+    return blender
 
 
 def rank_columns(P: np.ndarray) -> np.ndarray:
