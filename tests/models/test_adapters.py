@@ -280,6 +280,28 @@ def test_gbdt_categoricals_with_nan_and_unseen_levels(name: str, kind: str) -> N
     np.testing.assert_array_equal(fit(name, "binary", X[:200], y[:200]).predict(X_test), pred)
 
 
+@pytest.mark.parametrize("name", GBDTS)
+@pytest.mark.parametrize("kind", ["category", "str"])
+def test_gbdt_categorical_with_no_value_in_the_fitting_rows(name: str, kind: str) -> None:
+    # An early-stopping split of a small fold can leave a rare categorical column with no
+    # value at all: XGBoost crashed on its empty category list ("cannot call `vectorize` on
+    # size 0 inputs", house_prices at 1,166 rows); the column is all missing, as it is.
+    X, y, X_test = categorical_data(kind)
+    X["rare"] = pd.Series([None] * len(X), dtype="str")
+    X_test["rare"] = pd.Series(["a", None, "b", None, "a"], dtype="str")
+    if kind == "category":
+        X["rare"] = pd.Categorical(X["rare"], categories=["a", "b"])
+        X_test["rare"] = X_test["rare"].astype("category")
+    model = fit(name, "binary", X[:200], y[:200])
+    pred = model.predict(X_test)
+    assert pred.shape == (5,) and np.all(np.isfinite(pred))
+    X_eval = X[200:].copy()
+    es = make_model(name, task="binary", params=small_params(name), n_jobs=1).fit(
+        X[:200], y[:200], eval_set=(X_eval, y[200:]), early_stopping_rounds=5
+    )
+    assert np.all(np.isfinite(es.predict(X_test)))
+
+
 @pytest.mark.parametrize("name", SKLEARN)
 @pytest.mark.parametrize("kind", ["category", "str"])
 def test_sklearn_models_reject_text_columns(name: str, kind: str) -> None:

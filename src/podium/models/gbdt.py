@@ -206,6 +206,9 @@ class LightGBMAdapter(GBDTAdapter):
         return self.model_.booster_.feature_importance(importance_type="gain")
 
 
+_NO_VALUE = pd.Index(["(no value in the fitting rows)"], dtype="str")
+
+
 class XGBoostAdapter(GBDTAdapter):
     """XGBoost (``XGBClassifier``/``XGBRegressor``) with native categorical support."""
 
@@ -239,6 +242,13 @@ class XGBoostAdapter(GBDTAdapter):
             "random_state": self.seed,
             "n_jobs": self.n_jobs,
         }
+
+    def _categorical(self, s: pd.Series, categories: pd.Index) -> pd.Series:
+        # XGBoost fails on a category column with no categories ("cannot call `vectorize`
+        # on size 0 inputs"): a column with no value in the fitting rows, as an early-
+        # stopping split of a small fold can leave a rare one. It gets one category that
+        # no value has, so it stays all missing, as it is in those rows.
+        return super()._categorical(s, categories if len(categories) else _NO_VALUE)
 
     def _stop_kwargs(self, params: dict[str, Any], stop: EarlyStop) -> dict[str, Any]:
         eval_set, rounds = stop
