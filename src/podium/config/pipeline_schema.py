@@ -29,6 +29,11 @@ class EarlyStoppingSpec(_Strict):
     holdout: Annotated[float, inside(0, 0.5)] = 0.1
 
 
+BELOW_ROWS_SEEDS = "seeds"
+"""The one key of a ``below_rows`` entry that is not a model parameter: it sets the
+model's ``seeds`` (seed averaging) for training files of fewer rows."""
+
+
 class ModelSpec(_Strict):
     """A model: registry name, parameters, and the stages only this model needs."""
 
@@ -45,6 +50,12 @@ class ModelSpec(_Strict):
     smallest bound that holds wins; see :mod:`podium.engine.sizing`); the key ``seeds``
     there sets ``seeds`` instead."""
 
+    def below_rows_entry(self, bound: int) -> tuple[dict[str, Any], int | None]:
+        """The ``below_rows`` entry of ``bound`` as (model params, ``seeds`` or None)."""
+        entry = self.below_rows[bound]
+        params = {k: v for k, v in entry.items() if k != BELOW_ROWS_SEEDS}
+        return params, entry.get(BELOW_ROWS_SEEDS)
+
     @field_validator("below_rows")
     @classmethod
     def _below_rows(cls, v: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -52,7 +63,7 @@ class ModelSpec(_Strict):
         if bad:
             raise ValueError(f"row bounds must be >= 1, got {bad[0]}")
         for bound, entry in v.items():
-            seeds = entry.get("seeds", 1)
+            seeds = entry.get(BELOW_ROWS_SEEDS, 1)
             if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
                 raise ValueError(f"{bound}: seeds must be an integer >= 1, got {seeds!r}")
         return v

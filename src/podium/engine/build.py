@@ -10,7 +10,7 @@ from typing import Any
 from podium.config import ModelSpec, ResolvedConfig, StageSpec
 from podium.cv import BUILTIN_SCHEMES
 from podium.engine.select import resolve_columns
-from podium.engine.sizing import apply_below_rows, model_params
+from podium.engine.sizing import apply_below_rows
 from podium.exceptions import ConfigError, ParamError
 from podium.features import FEATURE_STAGES
 from podium.metrics import METRICS
@@ -171,8 +171,9 @@ def build_all(
     """
     n_jobs = auto_n_jobs(n_rows, cfg.pipeline.n_jobs)
     for name, spec in cfg.pipeline.models.items():  # names checked at every size
-        for bound, params in spec.below_rows.items():
-            sized = spec.model_copy(update={"params": {**spec.params, **model_params(params)}})
+        for bound in spec.below_rows:
+            params, _ = spec.below_rows_entry(bound)
+            sized = spec.model_copy(update={"params": {**spec.params, **params}})
             build_model(name, sized, registry, cfg, where=f"models.{name}.below_rows.{bound}")
     cfg, _ = apply_below_rows(cfg, n_rows)
     pipe = cfg.pipeline

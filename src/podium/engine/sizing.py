@@ -20,16 +20,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-__all__ = ["SEEDS", "apply_below_rows", "model_params"]
-
-SEEDS = "seeds"
-"""The one key of a ``below_rows`` entry that is not a model parameter: the model's seed
-averaging (``ModelSpec.seeds``) for training files of fewer rows."""
-
-
-def model_params(entry: dict[str, Any]) -> dict[str, Any]:
-    """A ``below_rows`` entry's model parameters (all its keys but ``seeds``)."""
-    return {k: v for k, v in entry.items() if k != SEEDS}
+__all__ = ["apply_below_rows"]
 
 
 def apply_below_rows(cfg: Any, n_rows: int) -> tuple[Any, list[str]]:
@@ -44,8 +35,7 @@ def apply_below_rows(cfg: Any, n_rows: int) -> tuple[Any, list[str]]:
         if not bounds:
             models[name] = spec
             continue
-        wanted = dict(spec.below_rows[bounds[0]])
-        seeds = wanted.pop(SEEDS, None)
+        wanted, seeds = spec.below_rows_entry(bounds[0])
         changes = {
             k: v
             for k, v in wanted.items()
@@ -58,7 +48,7 @@ def apply_below_rows(cfg: Any, n_rows: int) -> tuple[Any, list[str]]:
             and cfg.source_of(f"models.{name}.seeds") == pipeline_file
             and spec.seeds != seeds
         ):
-            update["seeds"] = changes[SEEDS] = seeds
+            update["seeds"] = changes["seeds"] = seeds  # shown with the params
         if not update:
             models[name] = spec
             continue

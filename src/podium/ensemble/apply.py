@@ -25,8 +25,7 @@ def check_ensemble(cfg: Any) -> None:
     ``ensemble`` cannot use: before any model is trained (``validate`` and ``run``)."""
     spec = cfg.pipeline.ensemble
     method, params = (spec.final, {}) if spec.method == "stack" else (spec.method, spec.params)
-    make_blender(method)  # the name is checked by the schema; its parameters one by one:
-    for key, value in params.items():
+    for key, value in params.items():  # the name is the schema's to check; each parameter:
         try:
             make_blender(method, {key: value})
         except ConfigError as exc:

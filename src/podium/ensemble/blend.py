@@ -178,7 +178,8 @@ class WeightsBlender(_FittedWeights):
         self, Z: np.ndarray, y: np.ndarray, metric: Metric, groups: np.ndarray | None, first: int
     ) -> np.ndarray:
         w = super()._weights(Z, y, metric, groups, first)
-        if groups is None or self.bag is False or (self.bag == "auto" and not self.stepwise_):
+        stepwise = self.stepwise_  # of this search: the ones below set it again
+        if groups is None or self.bag is False or (self.bag == "auto" and not stepwise):
             return w
         keys = np.unique(groups)
         if len(keys) < 3:
@@ -190,6 +191,7 @@ class WeightsBlender(_FittedWeights):
             members = [objective(self._out(Z[rows], corner(len(w), j))) for j in range(len(w))]
             start = int(np.argmin(members))
             fits.append(super()._weights(Z[rows], y[rows], metric, groups[rows], start))
+        self.stepwise_ = stepwise
         return np.mean(fits, axis=0)
 
 

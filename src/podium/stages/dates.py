@@ -101,7 +101,7 @@ class DatetimeFeatures(BaseStage):
                     "text (convert epoch numbers yourself, or leave the column out)"
                 )
             self.formats_[col] = _guess_format(s)
-            t = _parse(s, self.formats_[col])
+            t = parse_datetimes(s, self.formats_[col])
             self.origins_[col] = _utc_naive(t).min()
             values = _parts(t, parts, self.origins_[col])
             self.parts_[col] = [p for p in parts if values[p].nunique(dropna=True) > 1]
@@ -112,7 +112,7 @@ class DatetimeFeatures(BaseStage):
         new: dict[str, pd.Series] = {}
         X = X.copy()
         for col in self.columns_:
-            t = _parse(X[col], self.formats_[col])
+            t = parse_datetimes(X[col], self.formats_[col])
             values = _parts(t, self.parts_[col], self.origins_[col])
             for part in self.parts_[col]:
                 new[f"{col}__{part}"] = values[part]
@@ -139,15 +139,7 @@ def _guess_format(s: pd.Series) -> str | None:
     or ``mixed`` when no single format parses 90% of them (each value parsed on its own)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         return None
-    return guess_format(s.astype("str").where(s.notna()))[0] or MIXED
-
-
-def _parse(s: pd.Series, fmt: str | None) -> pd.Series:
-    """``s`` as datetime64: datetime columns as they are, text parsed with ``fmt`` as the
-    loader parses it (bad values NaT; values with an offset in UTC)."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return s
-    return parse_datetimes(s.astype("str").where(s.notna()), fmt)
+    return guess_format(s)[0] or MIXED
 
 
 def _utc_naive(t: pd.Series) -> pd.Series:
